@@ -1,0 +1,1 @@
+//! aws-runas cache-file adapter (being written).

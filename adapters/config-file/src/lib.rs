@@ -1,0 +1,1 @@
+//! aws-runas config-file adapter (being written).

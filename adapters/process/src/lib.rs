@@ -1,0 +1,1 @@
+//! aws-runas process adapter (being written).

@@ -1,0 +1,1 @@
+//! aws-runas prompt-term adapter (being written).

@@ -1,0 +1,1 @@
+//! aws-runas sts-sdk adapter (being written).

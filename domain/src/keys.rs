@@ -1,0 +1,185 @@
+//! The table of every configuration key aws-runas reads.
+//!
+//! One table drives settings resolution (which layers a key is read from), the environment
+//! variables of command-line flags, and `docs/configuration.md` (a test checks the document
+//! against this table).
+
+/// What kind of value a key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// Free text.
+    Text,
+    /// A duration in Go syntax (`1h30m`) or whole seconds.
+    Duration,
+    /// Whole seconds.
+    Seconds,
+    /// An IAM role ARN.
+    RoleArn,
+    /// A profile name.
+    Profile,
+    /// A URL.
+    Url,
+    /// A file path.
+    Path,
+    /// A command line.
+    Command,
+    /// A secret (never shown).
+    Secret,
+}
+
+impl ValueKind {
+    /// Name for documentation.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::Text => "text",
+            ValueKind::Duration => "duration",
+            ValueKind::Seconds => "seconds",
+            ValueKind::RoleArn => "role ARN",
+            ValueKind::Profile => "profile name",
+            ValueKind::Url => "URL",
+            ValueKind::Path => "path",
+            ValueKind::Command => "command",
+            ValueKind::Secret => "secret",
+        }
+    }
+}
+
+/// Who defined a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOwner {
+    /// A standard AWS shared-config key, with its AWS meaning.
+    Aws,
+    /// A key of aws-runas's own.
+    AwsRunas,
+}
+
+/// A command-line flag that sets a key, and the environment variables that stand in for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlagDef {
+    /// The long name, without `--`.
+    pub long: &'static str,
+    /// The short letter.
+    pub short: Option<char>,
+    /// Environment variables read when the flag is not given, first set one wins.
+    pub env: &'static [&'static str],
+}
+
+/// One configuration key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyDef {
+    /// The key as written in the file.
+    pub name: &'static str,
+    /// Its value kind.
+    pub kind: ValueKind,
+    /// Who defined it.
+    pub owner: KeyOwner,
+    /// Environment variables of the loader layer (below flags, above the profile).
+    pub env: &'static [&'static str],
+    /// The flag that sets it, if any.
+    pub flag: Option<FlagDef>,
+    /// Whether a profile inherits it from `[default]`.
+    pub from_default: bool,
+    /// Whether a profile inherits it from its `source_profile`.
+    pub from_source: bool,
+    /// Where it may be written: `config`, `credentials` or both.
+    pub files: &'static str,
+    /// One-line description.
+    pub summary: &'static str,
+}
+
+const fn key(name: &'static str, kind: ValueKind, owner: KeyOwner, summary: &'static str) -> KeyDef {
+    KeyDef {
+        name,
+        kind,
+        owner,
+        env: &[],
+        flag: None,
+        from_default: true,
+        from_source: true,
+        files: "config",
+        summary,
+    }
+}
+
+const fn env(mut k: KeyDef, vars: &'static [&'static str]) -> KeyDef {
+    k.env = vars;
+    k
+}
+
+const fn flag(mut k: KeyDef, long: &'static str, short: char, vars: &'static [&'static str]) -> KeyDef {
+    k.flag = Some(FlagDef { long, short: Some(short), env: vars });
+    k
+}
+
+const fn own(mut k: KeyDef) -> KeyDef {
+    k.from_default = false;
+    k.from_source = false;
+    k
+}
+
+const fn creds_file(mut k: KeyDef) -> KeyDef {
+    k.files = "config, credentials";
+    k
+}
+
+use KeyOwner::{Aws, AwsRunas};
+use ValueKind as V;
+
+/// Every key, in documentation order.
+pub const KEYS: &[KeyDef] = &[
+    env(key("region", V::Text, Aws, "AWS region for STS and for the credentials' environment"), &["AWS_REGION", "AWS_DEFAULT_REGION"]),
+    own(key("source_profile", V::Profile, Aws, "profile whose credentials assume this profile's role")),
+    own(key("role_arn", V::RoleArn, Aws, "role to assume")),
+    flag(env(key("mfa_serial", V::Text, Aws, "MFA device serial or ARN; enables MFA"), &["MFA_SERIAL"]), "mfa-serial", 'M', &["MFA_SERIAL"]),
+    own(flag(env(key("external_id", V::Text, Aws, "external id the role's trust policy requires"), &["EXTERNAL_ID"]), "external-id", 'X', &["EXTERNAL_ID"])),
+    env(key("role_session_name", V::Text, Aws, "session name for AssumeRole (sanitised to 2-64 characters of [\\w+=,.@-])"), &["AWS_ROLE_SESSION_NAME"]),
+    flag(env(key("session_token_duration", V::Duration, AwsRunas, "GetSessionToken lifetime: default 12h, 15m to 36h"), &["SESSION_TOKEN_DURATION"]), "duration", 'd', &["SESSION_TOKEN_DURATION"]),
+    flag(env(key("credentials_duration", V::Duration, AwsRunas, "role credential lifetime: default 1h, 15m to 12h; over 1h assumes the role directly"), &["CREDENTIALS_DURATION"]), "role-duration", 'a', &["CREDENTIALS_DURATION"]),
+    env(key("duration_seconds", V::Seconds, Aws, "role credential lifetime in seconds, used when credentials_duration is not set"), &["DURATION_SECONDS"]),
+    own(key("credential_process", V::Command, Aws, "command printing credential-process JSON (Version 1)")),
+    own(key("credential_source", V::Text, Aws, "Environment, Ec2InstanceMetadata or EcsContainer (not supported yet)")),
+    own(env(key("web_identity_token_file", V::Path, Aws, "file holding an OIDC token for AssumeRoleWithWebIdentity"), &["AWS_WEB_IDENTITY_TOKEN_FILE"])),
+    own(creds_file(key("aws_access_key_id", V::Text, Aws, "access key id of long-term IAM user keys"))),
+    own(creds_file(key("aws_secret_access_key", V::Secret, Aws, "secret access key"))),
+    own(creds_file(key("aws_session_token", V::Secret, Aws, "session token, for keys that are already temporary"))),
+    own(key("sso_session", V::Text, Aws, "IAM Identity Center session (not supported yet)")),
+    own(key("sso_start_url", V::Url, Aws, "IAM Identity Center start URL (not supported yet)")),
+    own(key("sso_account_id", V::Text, Aws, "IAM Identity Center account (not supported yet)")),
+    own(key("sso_role_name", V::Text, Aws, "IAM Identity Center role (not supported yet)")),
+    own(key("sso_region", V::Text, Aws, "IAM Identity Center region (not supported yet)")),
+    env(key("endpoint_url", V::Url, Aws, "endpoint for every AWS service (STS and IAM here)"), &["AWS_ENDPOINT_URL"]),
+    env(key("ca_bundle", V::Path, Aws, "PEM file of extra trusted certificate authorities"), &["AWS_CA_BUNDLE"]),
+];
+
+/// The definition of `name`, if it is a known key.
+pub fn lookup(name: &str) -> Option<&'static KeyDef> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_that_are_never_inherited() {
+        for name in ["role_arn", "source_profile", "credential_process", "external_id", "web_identity_token_file"] {
+            let k = lookup(name).unwrap();
+            assert!(!k.from_default && !k.from_source, "{name}");
+        }
+        assert!(lookup("mfa_serial").unwrap().from_source);
+        assert!(lookup("region").unwrap().from_default);
+    }
+
+    #[test]
+    fn names_are_unique_and_flags_unique() {
+        let mut names: Vec<_> = KEYS.iter().map(|k| k.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), KEYS.len());
+        let mut shorts: Vec<_> = KEYS.iter().filter_map(|k| k.flag.and_then(|f| f.short)).collect();
+        shorts.sort_unstable();
+        let n = shorts.len();
+        shorts.dedup();
+        assert_eq!(n, shorts.len());
+    }
+}

@@ -1,0 +1,15 @@
+//! The ports: traits that adapters implement and the core calls.
+//!
+//! One file per port, each with the trait, its request and response types and its error enum.
+//! `ProfileStore`, `Prompter`, `Clock`, `CredentialCache` and `CredentialProcess` are synchronous;
+//! `Sts`, `Iam` and `IdentityProvider` are `#[async_trait]` traits because they do network I/O and
+//! are used as trait objects.
+
+pub mod cache;
+pub mod clock;
+pub mod iam;
+pub mod idp;
+pub mod process;
+pub mod profile_store;
+pub mod prompter;
+pub mod sts;

@@ -1,0 +1,40 @@
+//! The `Prompter` port: questions for the user and notices the user must see.
+//!
+//! Adapters talk to the controlling terminal, not to stdout or stderr, because tools that run
+//! aws-runas as a `credential_process` swallow both.
+
+use crate::secret::Secret;
+
+/// Asks the user things and tells the user things.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Prompter: Send + Sync {
+    /// Shows `label` and reads one line (echoed), trimmed.
+    ///
+    /// # Errors
+    /// [`PromptError::NoTerminal`] MUST be returned at once when there is no terminal to ask on.
+    fn read_line(&self, label: &str) -> Result<String, PromptError>;
+
+    /// Shows `label` and reads one line without echo.
+    ///
+    /// # Errors
+    /// As [`Prompter::read_line`].
+    fn read_secret(&self, label: &str) -> Result<Secret, PromptError>;
+
+    /// Shows a message the user must read (a wait, a notice), without waiting for an answer.
+    fn notice(&self, message: &str);
+}
+
+/// Why a question got no answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PromptError {
+    /// There is no terminal to ask on.
+    #[error("no terminal to prompt on")]
+    NoTerminal,
+    /// The user ended the input (Ctrl-D) or interrupted it.
+    #[error("input cancelled")]
+    Cancelled,
+    /// Reading or writing the terminal failed.
+    #[error("terminal I/O failed: {0}")]
+    Io(String),
+}

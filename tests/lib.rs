@@ -1,0 +1,1 @@
+//! Cross-crate scenarios for aws-runas live in the `integration` test binary.

@@ -1,0 +1,1 @@
+//! Cross-crate scenarios: registry, tidy rules and the conformance vectors.
