@@ -344,7 +344,7 @@ inventory::collect!(IdpRegistration);
 
 /// Registers an identity-provider adapter; call once, at the bottom of the adapter's `lib.rs`.
 ///
-/// ```ignore
+/// ```text
 /// aws_runas_domain::register_idp!(IdpRegistrationSpec { name: "okta", .. });
 /// ```
 #[macro_export]
