@@ -18,7 +18,10 @@ pub struct DurationError {
 /// # Errors
 /// Returns [`DurationError`] for anything else, naming the text.
 pub fn parse_go_duration(text: &str) -> Result<i64, DurationError> {
-    let err = |reason| DurationError { text: text.to_string(), reason };
+    let err = |reason| DurationError {
+        text: text.to_string(),
+        reason,
+    };
     let s = text.trim();
     if s.is_empty() {
         return Err(err("empty"));
@@ -109,9 +112,17 @@ pub struct DurationLimits {
 }
 
 /// GetSessionToken: 12h by default, 15m to 36h.
-pub const SESSION_TOKEN_LIMITS: DurationLimits = DurationLimits { default: 12 * 3600, min: 900, max: 36 * 3600 };
+pub const SESSION_TOKEN_LIMITS: DurationLimits = DurationLimits {
+    default: 12 * 3600,
+    min: 900,
+    max: 36 * 3600,
+};
 /// AssumeRole and its SAML and web-identity variants: 1h by default, 15m to 12h.
-pub const ROLE_LIMITS: DurationLimits = DurationLimits { default: 3600, min: 900, max: 12 * 3600 };
+pub const ROLE_LIMITS: DurationLimits = DurationLimits {
+    default: 3600,
+    min: 900,
+    max: 12 * 3600,
+};
 /// AWS caps a role session assumed with role-session credentials at one hour.
 pub const CHAINED_ROLE_MAX_SECS: i64 = 3600;
 
@@ -176,9 +187,18 @@ mod tests {
         assert_eq!(ROLE_LIMITS.clamp(None), (3600, Clamp::Defaulted));
         assert_eq!(ROLE_LIMITS.clamp(Some(0)), (3600, Clamp::Defaulted));
         assert_eq!(ROLE_LIMITS.clamp(Some(600)), (900, Clamp::RaisedToMin));
-        assert_eq!(ROLE_LIMITS.clamp(Some(360 * 3600)), (43_200, Clamp::LoweredToMax));
-        assert_eq!(SESSION_TOKEN_LIMITS.clamp(Some(20 * 60)), (1200, Clamp::Kept));
-        assert_eq!(SESSION_TOKEN_LIMITS.clamp(Some(40 * 3600)), (129_600, Clamp::LoweredToMax));
+        assert_eq!(
+            ROLE_LIMITS.clamp(Some(360 * 3600)),
+            (43_200, Clamp::LoweredToMax)
+        );
+        assert_eq!(
+            SESSION_TOKEN_LIMITS.clamp(Some(20 * 60)),
+            (1200, Clamp::Kept)
+        );
+        assert_eq!(
+            SESSION_TOKEN_LIMITS.clamp(Some(40 * 3600)),
+            (129_600, Clamp::LoweredToMax)
+        );
         assert!(Clamp::RaisedToMin.message().unwrap().contains("too short"));
     }
 

@@ -87,7 +87,12 @@ pub struct KeyDef {
     pub summary: &'static str,
 }
 
-const fn key(name: &'static str, kind: ValueKind, owner: KeyOwner, summary: &'static str) -> KeyDef {
+const fn key(
+    name: &'static str,
+    kind: ValueKind,
+    owner: KeyOwner,
+    summary: &'static str,
+) -> KeyDef {
     KeyDef {
         name,
         kind,
@@ -106,8 +111,17 @@ const fn env(mut k: KeyDef, vars: &'static [&'static str]) -> KeyDef {
     k
 }
 
-const fn flag(mut k: KeyDef, long: &'static str, short: char, vars: &'static [&'static str]) -> KeyDef {
-    k.flag = Some(FlagDef { long, short: Some(short), env: vars });
+const fn flag(
+    mut k: KeyDef,
+    long: &'static str,
+    short: char,
+    vars: &'static [&'static str],
+) -> KeyDef {
+    k.flag = Some(FlagDef {
+        long,
+        short: Some(short),
+        env: vars,
+    });
     k
 }
 
@@ -127,28 +141,183 @@ use ValueKind as V;
 
 /// Every key, in documentation order.
 pub const KEYS: &[KeyDef] = &[
-    env(key("region", V::Text, Aws, "AWS region for STS and for the credentials' environment"), &["AWS_REGION", "AWS_DEFAULT_REGION"]),
-    own(key("source_profile", V::Profile, Aws, "profile whose credentials assume this profile's role")),
+    env(
+        key(
+            "region",
+            V::Text,
+            Aws,
+            "AWS region for STS and for the credentials' environment",
+        ),
+        &["AWS_REGION", "AWS_DEFAULT_REGION"],
+    ),
+    own(key(
+        "source_profile",
+        V::Profile,
+        Aws,
+        "profile whose credentials assume this profile's role",
+    )),
     own(key("role_arn", V::RoleArn, Aws, "role to assume")),
-    flag(env(key("mfa_serial", V::Text, Aws, "MFA device serial or ARN; enables MFA"), &["MFA_SERIAL"]), "mfa-serial", 'M', &["MFA_SERIAL"]),
-    own(flag(env(key("external_id", V::Text, Aws, "external id the role's trust policy requires"), &["EXTERNAL_ID"]), "external-id", 'X', &["EXTERNAL_ID"])),
-    env(key("role_session_name", V::Text, Aws, "session name for AssumeRole (sanitised to 2-64 characters of [\\w+=,.@-])"), &["AWS_ROLE_SESSION_NAME"]),
-    flag(env(key("session_token_duration", V::Duration, AwsRunas, "GetSessionToken lifetime: default 12h, 15m to 36h"), &["SESSION_TOKEN_DURATION"]), "duration", 'd', &["SESSION_TOKEN_DURATION"]),
-    flag(env(key("credentials_duration", V::Duration, AwsRunas, "role credential lifetime: default 1h, 15m to 12h; over 1h assumes the role directly"), &["CREDENTIALS_DURATION"]), "role-duration", 'a', &["CREDENTIALS_DURATION"]),
-    env(key("duration_seconds", V::Seconds, Aws, "role credential lifetime in seconds, used when credentials_duration is not set"), &["DURATION_SECONDS"]),
-    own(key("credential_process", V::Command, Aws, "command printing credential-process JSON (Version 1)")),
-    own(key("credential_source", V::Text, Aws, "Environment, Ec2InstanceMetadata or EcsContainer (not supported yet)")),
-    own(env(key("web_identity_token_file", V::Path, Aws, "file holding an OIDC token for AssumeRoleWithWebIdentity"), &["AWS_WEB_IDENTITY_TOKEN_FILE"])),
-    own(creds_file(key("aws_access_key_id", V::Text, Aws, "access key id of long-term IAM user keys"))),
-    own(creds_file(key("aws_secret_access_key", V::Secret, Aws, "secret access key"))),
-    own(creds_file(key("aws_session_token", V::Secret, Aws, "session token, for keys that are already temporary"))),
-    own(key("sso_session", V::Text, Aws, "IAM Identity Center session (not supported yet)")),
-    own(key("sso_start_url", V::Url, Aws, "IAM Identity Center start URL (not supported yet)")),
-    own(key("sso_account_id", V::Text, Aws, "IAM Identity Center account (not supported yet)")),
-    own(key("sso_role_name", V::Text, Aws, "IAM Identity Center role (not supported yet)")),
-    own(key("sso_region", V::Text, Aws, "IAM Identity Center region (not supported yet)")),
-    env(key("endpoint_url", V::Url, Aws, "endpoint for every AWS service (STS and IAM here)"), &["AWS_ENDPOINT_URL"]),
-    env(key("ca_bundle", V::Path, Aws, "PEM file of extra trusted certificate authorities"), &["AWS_CA_BUNDLE"]),
+    flag(
+        env(
+            key(
+                "mfa_serial",
+                V::Text,
+                Aws,
+                "MFA device serial or ARN; enables MFA",
+            ),
+            &["MFA_SERIAL"],
+        ),
+        "mfa-serial",
+        'M',
+        &["MFA_SERIAL"],
+    ),
+    own(flag(
+        env(
+            key(
+                "external_id",
+                V::Text,
+                Aws,
+                "external id the role's trust policy requires",
+            ),
+            &["EXTERNAL_ID"],
+        ),
+        "external-id",
+        'X',
+        &["EXTERNAL_ID"],
+    )),
+    env(
+        key(
+            "role_session_name",
+            V::Text,
+            Aws,
+            "session name for AssumeRole (sanitised to 2-64 characters of [\\w+=,.@-])",
+        ),
+        &["AWS_ROLE_SESSION_NAME"],
+    ),
+    flag(
+        env(
+            key(
+                "session_token_duration",
+                V::Duration,
+                AwsRunas,
+                "GetSessionToken lifetime: default 12h, 15m to 36h",
+            ),
+            &["SESSION_TOKEN_DURATION"],
+        ),
+        "duration",
+        'd',
+        &["SESSION_TOKEN_DURATION"],
+    ),
+    flag(
+        env(
+            key(
+                "credentials_duration",
+                V::Duration,
+                AwsRunas,
+                "role credential lifetime: default 1h, 15m to 12h; over 1h assumes the role directly",
+            ),
+            &["CREDENTIALS_DURATION"],
+        ),
+        "role-duration",
+        'a',
+        &["CREDENTIALS_DURATION"],
+    ),
+    env(
+        key(
+            "duration_seconds",
+            V::Seconds,
+            Aws,
+            "role credential lifetime in seconds, used when credentials_duration is not set",
+        ),
+        &["DURATION_SECONDS"],
+    ),
+    own(key(
+        "credential_process",
+        V::Command,
+        Aws,
+        "command printing credential-process JSON (Version 1)",
+    )),
+    own(key(
+        "credential_source",
+        V::Text,
+        Aws,
+        "Environment, Ec2InstanceMetadata or EcsContainer (not supported yet)",
+    )),
+    own(env(
+        key(
+            "web_identity_token_file",
+            V::Path,
+            Aws,
+            "file holding an OIDC token for AssumeRoleWithWebIdentity",
+        ),
+        &["AWS_WEB_IDENTITY_TOKEN_FILE"],
+    )),
+    own(creds_file(key(
+        "aws_access_key_id",
+        V::Text,
+        Aws,
+        "access key id of long-term IAM user keys",
+    ))),
+    own(creds_file(key(
+        "aws_secret_access_key",
+        V::Secret,
+        Aws,
+        "secret access key",
+    ))),
+    own(creds_file(key(
+        "aws_session_token",
+        V::Secret,
+        Aws,
+        "session token, for keys that are already temporary",
+    ))),
+    own(key(
+        "sso_session",
+        V::Text,
+        Aws,
+        "IAM Identity Center session (not supported yet)",
+    )),
+    own(key(
+        "sso_start_url",
+        V::Url,
+        Aws,
+        "IAM Identity Center start URL (not supported yet)",
+    )),
+    own(key(
+        "sso_account_id",
+        V::Text,
+        Aws,
+        "IAM Identity Center account (not supported yet)",
+    )),
+    own(key(
+        "sso_role_name",
+        V::Text,
+        Aws,
+        "IAM Identity Center role (not supported yet)",
+    )),
+    own(key(
+        "sso_region",
+        V::Text,
+        Aws,
+        "IAM Identity Center region (not supported yet)",
+    )),
+    env(
+        key(
+            "endpoint_url",
+            V::Url,
+            Aws,
+            "endpoint for every AWS service (STS and IAM here)",
+        ),
+        &["AWS_ENDPOINT_URL"],
+    ),
+    env(
+        key(
+            "ca_bundle",
+            V::Path,
+            Aws,
+            "PEM file of extra trusted certificate authorities",
+        ),
+        &["AWS_CA_BUNDLE"],
+    ),
 ];
 
 /// The definition of `name`, if it is a known key.
@@ -162,7 +331,13 @@ mod tests {
 
     #[test]
     fn keys_that_are_never_inherited() {
-        for name in ["role_arn", "source_profile", "credential_process", "external_id", "web_identity_token_file"] {
+        for name in [
+            "role_arn",
+            "source_profile",
+            "credential_process",
+            "external_id",
+            "web_identity_token_file",
+        ] {
             let k = lookup(name).unwrap();
             assert!(!k.from_default && !k.from_source, "{name}");
         }
@@ -176,7 +351,10 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KEYS.len());
-        let mut shorts: Vec<_> = KEYS.iter().filter_map(|k| k.flag.and_then(|f| f.short)).collect();
+        let mut shorts: Vec<_> = KEYS
+            .iter()
+            .filter_map(|k| k.flag.and_then(|f| f.short))
+            .collect();
         shorts.sort_unstable();
         let n = shorts.len();
         shorts.dedup();

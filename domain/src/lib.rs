@@ -1,13 +1,17 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+pub mod chain;
 pub mod credentials;
 pub mod duration;
+pub mod fingerprint;
 pub mod keys;
 pub mod names;
 pub mod ports;
 pub mod profile;
+pub mod resolve;
 pub mod secret;
+pub mod settings;
 pub mod time;
 
 pub use credentials::Credentials;

@@ -67,7 +67,12 @@ impl RoleArn {
     pub fn parse(text: &str) -> Result<Self, NameError> {
         let bad = || NameError::RoleArn(text.to_string());
         let parts: Vec<&str> = text.splitn(6, ':').collect();
-        if parts.len() != 6 || parts[0] != "arn" || parts[1].is_empty() || parts[2] != "iam" || !parts[3].is_empty() {
+        if parts.len() != 6
+            || parts[0] != "arn"
+            || parts[1].is_empty()
+            || parts[2] != "iam"
+            || !parts[3].is_empty()
+        {
             return Err(bad());
         }
         let account = parts[4];
@@ -76,7 +81,10 @@ impl RoleArn {
         }
         let resource = parts[5];
         let name = resource.strip_prefix("role/").ok_or_else(bad)?;
-        if name.is_empty() || name.ends_with('/') || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if name.is_empty()
+            || name.ends_with('/')
+            || name.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
             return Err(bad());
         }
         let partition_end = 4 + parts[1].len();
@@ -139,7 +147,11 @@ impl SessionName {
             .trim()
             .chars()
             .map(|c| {
-                if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) { c } else { '-' }
+                if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
             })
             .take(64)
             .collect();
@@ -201,9 +213,21 @@ mod tests {
 
     #[test]
     fn session_names_are_sanitised() {
-        assert_eq!(SessionName::sanitize("alice@example.com").unwrap().as_str(), "alice@example.com");
-        assert_eq!(SessionName::sanitize("Jane Doe/ops").unwrap().as_str(), "Jane-Doe-ops");
-        assert_eq!(SessionName::sanitize(&"x".repeat(80)).unwrap().as_str().len(), 64);
+        assert_eq!(
+            SessionName::sanitize("alice@example.com").unwrap().as_str(),
+            "alice@example.com"
+        );
+        assert_eq!(
+            SessionName::sanitize("Jane Doe/ops").unwrap().as_str(),
+            "Jane-Doe-ops"
+        );
+        assert_eq!(
+            SessionName::sanitize(&"x".repeat(80))
+                .unwrap()
+                .as_str()
+                .len(),
+            64
+        );
         assert!(SessionName::sanitize("a").is_none());
         assert!(SessionName::sanitize(" ").is_none());
     }

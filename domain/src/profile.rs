@@ -36,7 +36,10 @@ pub struct Property {
 impl Property {
     /// A value, with its origin when known.
     pub fn new(value: impl Into<String>, origin: Option<Origin>) -> Self {
-        Property { value: value.into(), origin }
+        Property {
+            value: value.into(),
+            origin,
+        }
     }
 
     /// The value (for a property with sub-properties: a newline, then `name = value` lines).
@@ -60,7 +63,10 @@ pub struct Section {
 impl Section {
     /// An empty section.
     pub fn new(name: impl Into<String>) -> Self {
-        Section { name: name.into(), properties: BTreeMap::new() }
+        Section {
+            name: name.into(),
+            properties: BTreeMap::new(),
+        }
     }
 
     /// The section's name (without any `profile ` prefix).
@@ -119,12 +125,16 @@ impl ProfileSet {
 
     /// The profile, created empty if missing, for a store to fill.
     pub fn profile_mut(&mut self, name: &str) -> &mut Section {
-        self.profiles.entry(name.to_string()).or_insert_with(|| Section::new(name))
+        self.profiles
+            .entry(name.to_string())
+            .or_insert_with(|| Section::new(name))
     }
 
     /// The sso-session, created empty if missing, for a store to fill.
     pub fn sso_session_mut(&mut self, name: &str) -> &mut Section {
-        self.sso_sessions.entry(name.to_string()).or_insert_with(|| Section::new(name))
+        self.sso_sessions
+            .entry(name.to_string())
+            .or_insert_with(|| Section::new(name))
     }
 
     /// Profile names, sorted.
@@ -148,7 +158,9 @@ impl ProfileSet {
     }
 
     /// Builds a set from `(profile, key, value)` triples, for tests.
-    pub fn from_triples<'a>(triples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>) -> Self {
+    pub fn from_triples<'a>(
+        triples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    ) -> Self {
         let mut set = ProfileSet::new();
         for (p, k, v) in triples {
             set.profile_mut(p).set(k, Property::new(v, None));

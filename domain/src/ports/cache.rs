@@ -40,7 +40,10 @@ pub struct CacheKey {
 impl CacheKey {
     /// Builds a key.
     pub fn new(kind: CacheKind, name: impl Into<String>) -> Self {
-        CacheKey { kind, name: name.into() }
+        CacheKey {
+            kind,
+            name: name.into(),
+        }
     }
 
     /// The kind.

@@ -17,14 +17,22 @@ pub trait Iam: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// [`IamError`] with AWS's message when IAM refuses or cannot be reached.
-    async fn list_mfa_devices(&self, creds: &Credentials, user_name: &str) -> Result<Vec<MfaDevice>, IamError>;
+    async fn list_mfa_devices(
+        &self,
+        creds: &Credentials,
+        user_name: &str,
+    ) -> Result<Vec<MfaDevice>, IamError>;
 
     /// Every policy document that applies to `user_name`: the user's inline and attached
     /// policies and those of the user's groups, as JSON text (URL-decoded).
     ///
     /// # Errors
     /// As [`Iam::list_mfa_devices`].
-    async fn user_policy_documents(&self, creds: &Credentials, user_name: &str) -> Result<Vec<String>, IamError>;
+    async fn user_policy_documents(
+        &self,
+        creds: &Credentials,
+        user_name: &str,
+    ) -> Result<Vec<String>, IamError>;
 }
 
 /// An IAM failure.

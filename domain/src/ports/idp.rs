@@ -65,7 +65,11 @@ impl AuthUrl {
     /// # Errors
     /// [`IdpError::InvalidConfiguration`] for any other text.
     pub fn parse(raw: &str) -> Result<Self, IdpError> {
-        let bad = || IdpError::InvalidConfiguration(format!("invalid identity-provider URL {raw:?}: expected http:// or https://"));
+        let bad = || {
+            IdpError::InvalidConfiguration(format!(
+                "invalid identity-provider URL {raw:?}: expected http:// or https://"
+            ))
+        };
         let (scheme, rest) = raw.split_once("://").ok_or_else(bad)?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
@@ -84,8 +88,17 @@ impl AuthUrl {
         }
         let tail = &rest[end..];
         let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
-        let path = if tail[..path_end].is_empty() { "/" } else { &tail[..path_end] };
-        Ok(AuthUrl { scheme, host: host.to_ascii_lowercase(), path: path.to_string(), raw: raw.to_string() })
+        let path = if tail[..path_end].is_empty() {
+            "/"
+        } else {
+            &tail[..path_end]
+        };
+        Ok(AuthUrl {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            path: path.to_string(),
+            raw: raw.to_string(),
+        })
     }
 
     /// `http` or `https`.
@@ -129,7 +142,10 @@ pub struct ProbeResponse {
 impl ProbeResponse {
     /// The first value of a header (name compared case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Whether a cookie of that name (case-insensitive) was set.
@@ -154,7 +170,12 @@ impl IdpSettings {
         K: Into<String>,
         V: Into<String>,
     {
-        IdpSettings { values: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+        IdpSettings {
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// One value.
@@ -196,7 +217,9 @@ pub struct IdpDeps {
 
 impl fmt::Debug for IdpDeps {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IdpDeps").field("http", &self.http).finish_non_exhaustive()
+        f.debug_struct("IdpDeps")
+            .field("http", &self.http)
+            .finish_non_exhaustive()
     }
 }
 
@@ -323,7 +346,11 @@ impl IdpRegistration {
     ///
     /// # Errors
     /// What the adapter's constructor returns.
-    pub fn build(&self, settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
+    pub fn build(
+        &self,
+        settings: &IdpSettings,
+        deps: IdpDeps,
+    ) -> Result<Box<dyn IdentityProvider>, IdpError> {
         (self.build)(settings, deps)
     }
 }
@@ -392,7 +419,9 @@ impl Registry {
     ///
     /// # Errors
     /// [`RegistryError::Duplicate`] naming both crates.
-    pub fn build<'a>(records: impl IntoIterator<Item = &'static IdpRegistration>) -> Result<Self, RegistryError>
+    pub fn build<'a>(
+        records: impl IntoIterator<Item = &'static IdpRegistration>,
+    ) -> Result<Self, RegistryError>
     where
         'a: 'static,
     {
@@ -402,13 +431,20 @@ impl Registry {
             for n in std::iter::once(&reg.name).chain(reg.aliases.iter()) {
                 let key = n.to_ascii_lowercase();
                 if let Some(prev) = names_and_aliases.get(&key) {
-                    return Err(RegistryError::Duplicate { name: key, first: prev.crate_name, second: reg.crate_name });
+                    return Err(RegistryError::Duplicate {
+                        name: key,
+                        first: prev.crate_name,
+                        second: reg.crate_name,
+                    });
                 }
                 names_and_aliases.insert(key, reg);
             }
             by_name.insert(reg.name, reg);
         }
-        Ok(Registry { by_name, names_and_aliases })
+        Ok(Registry {
+            by_name,
+            names_and_aliases,
+        })
     }
 
     /// The provider names, sorted.
@@ -426,13 +462,20 @@ impl Registry {
     /// # Errors
     /// [`RegistryError::Unknown`] listing the known names.
     pub fn get(&self, name: &str) -> Result<&'static IdpRegistration, RegistryError> {
-        self.names_and_aliases.get(&name.to_ascii_lowercase()).copied().ok_or_else(|| {
-            let known = self.names();
-            RegistryError::Unknown {
-                name: name.to_string(),
-                known: if known.is_empty() { "none".to_string() } else { known.join(", ") },
-            }
-        })
+        self.names_and_aliases
+            .get(&name.to_ascii_lowercase())
+            .copied()
+            .ok_or_else(|| {
+                let known = self.names();
+                RegistryError::Unknown {
+                    name: name.to_string(),
+                    known: if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    },
+                }
+            })
     }
 
     /// The first provider whose URL matcher accepts `url`.
@@ -471,7 +514,11 @@ mod tests {
     fn build(_: &IdpSettings, _: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
         Err(IdpError::Unsupported("test".into()))
     }
-    const fn rec(crate_name: &'static str, name: &'static str, aliases: &'static [&'static str]) -> IdpRegistration {
+    const fn rec(
+        crate_name: &'static str,
+        name: &'static str,
+        aliases: &'static [&'static str],
+    ) -> IdpRegistration {
         IdpRegistration::new(
             crate_name,
             IdpRegistrationSpec {
@@ -495,13 +542,19 @@ mod tests {
         assert_eq!(r.names(), vec!["alpha", "beta"]);
         assert_eq!(r.get("First").unwrap().name(), "alpha");
         let e = r.get("gamma").unwrap_err().to_string();
-        assert_eq!(e, "unknown identity provider `gamma`; known providers: alpha, beta");
+        assert_eq!(
+            e,
+            "unknown identity provider `gamma`; known providers: alpha, beta"
+        );
     }
 
     #[test]
     fn duplicates_name_both_crates() {
         let e = Registry::build([&A, &C]).unwrap_err().to_string();
-        assert!(e.contains("crate-a") && e.contains("crate-c") && e.contains("`first`"), "{e}");
+        assert!(
+            e.contains("crate-a") && e.contains("crate-c") && e.contains("`first`"),
+            "{e}"
+        );
     }
 
     #[test]

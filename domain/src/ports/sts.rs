@@ -92,13 +92,21 @@ pub trait Sts: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// [`StsError::Rejected`] with AWS's code and message when STS refuses.
-    async fn get_session_token(&self, creds: &Credentials, req: &SessionTokenRequest) -> Result<Credentials, StsError>;
+    async fn get_session_token(
+        &self,
+        creds: &Credentials,
+        req: &SessionTokenRequest,
+    ) -> Result<Credentials, StsError>;
 
     /// AssumeRole, signed with `creds`.
     ///
     /// # Errors
     /// As [`Sts::get_session_token`].
-    async fn assume_role(&self, creds: &Credentials, req: &AssumeRoleRequest) -> Result<Credentials, StsError>;
+    async fn assume_role(
+        &self,
+        creds: &Credentials,
+        req: &AssumeRoleRequest,
+    ) -> Result<Credentials, StsError>;
 
     /// AssumeRoleWithSAML (unsigned).
     ///
@@ -110,7 +118,10 @@ pub trait Sts: Send + Sync + std::fmt::Debug {
     ///
     /// # Errors
     /// As [`Sts::get_session_token`].
-    async fn assume_role_with_web_identity(&self, req: &WebIdentityRoleRequest) -> Result<Credentials, StsError>;
+    async fn assume_role_with_web_identity(
+        &self,
+        req: &WebIdentityRoleRequest,
+    ) -> Result<Credentials, StsError>;
 
     /// GetCallerIdentity, signed with `creds`.
     ///

@@ -1,0 +1,862 @@
+//! Executes a [`RoleChain`]: cached results first, then the base source, GetSessionToken and
+//! the role hops through the ports, with single-flight locking around every STS refresh.
+
+use crate::chain::{Base, RoleChain, SessionTokenStep};
+use crate::credentials::Credentials;
+use crate::names::SessionName;
+use crate::ports::cache::{CacheEntry, CacheError, CacheKey, CacheLock, CredentialCache};
+use crate::ports::clock::Clock;
+use crate::ports::process::{CredentialProcess, ProcessError};
+use crate::ports::prompter::{PromptError, Prompter};
+use crate::ports::sts::{AssumeRoleRequest, MfaAnswer, SessionTokenRequest, Sts, StsError};
+use crate::secret::Secret;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The ports a resolution uses.
+#[derive(Clone, Copy)]
+pub struct Ports<'a> {
+    /// STS.
+    pub sts: &'a dyn Sts,
+    /// The credential cache.
+    pub cache: &'a dyn CredentialCache,
+    /// The user.
+    pub prompter: &'a dyn Prompter,
+    /// The time.
+    pub clock: &'a dyn Clock,
+    /// `credential_process` runner.
+    pub process: &'a dyn CredentialProcess,
+}
+
+impl std::fmt::Debug for Ports<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports")
+            .field("sts", &self.sts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a resolution behaves.
+#[derive(Debug)]
+pub struct ResolveOptions {
+    /// Cached credentials expiring within this many seconds are refreshed.
+    pub refresh_window_secs: i64,
+    /// The longest wait for another process's refresh.
+    pub lock_timeout: Duration,
+    /// An MFA code given up front (`-o` / `MFA_CODE`); used for the first MFA question only.
+    pub mfa_code: Mutex<Option<Secret>>,
+    /// The OS login name, the fallback session name.
+    pub login_name: Option<String>,
+}
+
+/// Why no credentials could be had.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResolveError {
+    /// STS refused or failed; `context` says which step.
+    #[error("{context}: {source}")]
+    Sts {
+        /// The step, e.g. "assuming arn:… for profile `x`".
+        context: String,
+        /// The STS error.
+        #[source]
+        source: StsError,
+    },
+    /// The cache could not be used.
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// MFA is needed but nobody can be asked.
+    #[error("MFA code needed for {serial}{} but there is no terminal to ask on; pass it with -o <code> or MFA_CODE", profile_suffix(.profile))]
+    MfaUnavailable {
+        /// The device.
+        serial: String,
+        /// The profile asking.
+        profile: Option<String>,
+    },
+    /// An empty MFA answer.
+    #[error("no MFA code entered for {0}")]
+    MfaEmpty(String),
+    /// The prompt failed.
+    #[error("MFA prompt for {serial} failed: {source}")]
+    Prompt {
+        /// The device.
+        serial: String,
+        /// The cause.
+        #[source]
+        source: PromptError,
+    },
+    /// The `credential_process` failed.
+    #[error(transparent)]
+    Process(#[from] ProcessError),
+    /// A source aws-runas does not support (yet).
+    #[error("profile `{profile}` uses {what}, which aws-runas does not support yet")]
+    Unsupported {
+        /// The profile.
+        profile: String,
+        /// The key and what it means.
+        what: String,
+    },
+}
+
+fn profile_suffix(profile: &Option<String>) -> String {
+    profile
+        .as_ref()
+        .map(|p| format!(" (profile `{p}`)"))
+        .unwrap_or_default()
+}
+
+/// The final result if it is cached and fresh: no lock, no STS, no prompt.
+pub fn cached(
+    chain: &RoleChain,
+    cache: &dyn CredentialCache,
+    clock: &dyn Clock,
+    window_secs: i64,
+) -> Option<Credentials> {
+    let (key, fp) = chain.final_cache()?;
+    fresh(cache, key, fp, clock, window_secs)
+}
+
+/// Drops the final cached result (`-r`): the role credentials, or the session token of a
+/// profile without roles. The session token of a role profile is kept, so no new MFA prompt.
+///
+/// # Errors
+/// [`CacheError`] when the entry exists and cannot be removed.
+pub fn forget(chain: &RoleChain, cache: &dyn CredentialCache) -> Result<(), CacheError> {
+    match chain.final_cache() {
+        Some((key, _)) => cache.remove(key),
+        None => Ok(()),
+    }
+}
+
+/// Resolves the chain: a fresh cached result, else a single-flight refresh.
+///
+/// # Errors
+/// [`ResolveError`] naming the step that failed.
+pub async fn resolve(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    let Some((key, fp)) = chain.final_cache() else {
+        return compute(chain, ports, opts).await;
+    };
+    if let Some(c) = fresh(ports.cache, key, fp, ports.clock, opts.refresh_window_secs) {
+        return Ok(c);
+    }
+    let _guard = acquire(ports, key, opts.lock_timeout)?;
+    if let Some(c) = fresh(ports.cache, key, fp, ports.clock, opts.refresh_window_secs) {
+        log::debug!(
+            "another aws-runas refreshed {} while we waited",
+            ports.cache.describe(key)
+        );
+        return Ok(c);
+    }
+    let label = if chain.hops.is_empty() {
+        "session token"
+    } else {
+        "assume role"
+    };
+    log::debug!("Detected expired or unset {label} credentials, refreshing");
+    let creds = compute(chain, ports, opts).await?;
+    store(ports.cache, key, fp, &creds);
+    Ok(creds)
+}
+
+async fn compute(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    let mut current = base_credentials(&chain.base, ports)?;
+    let mut satisfied: Option<String> = None;
+    if let Some(step) = chain
+        .session_token
+        .as_ref()
+        .filter(|_| current.is_long_term())
+    {
+        current = if chain.hops.is_empty() {
+            // The final cache is this step's own: its lock is already held.
+            get_session_token(chain, step, &current, ports, opts).await?
+        } else {
+            session_credentials(chain, step, &current, ports, opts).await?
+        };
+        satisfied.clone_from(&step.mfa_serial);
+    }
+    for hop in &chain.hops {
+        let mfa = match &hop.mfa_serial {
+            Some(serial) if satisfied.as_deref() != Some(serial.as_str()) => {
+                let code = ask_mfa(serial, hop.profile.as_deref(), ports, opts)?;
+                satisfied = Some(serial.clone());
+                Some(MfaAnswer {
+                    serial: serial.clone(),
+                    code,
+                })
+            }
+            _ => None,
+        };
+        let session_name = match &hop.session_name {
+            Some(n) => n.clone(),
+            None => derive_session_name(&current, ports, opts).await,
+        };
+        if let Some(m) = hop.clamp.message() {
+            log::debug!("{m}");
+        }
+        let req = AssumeRoleRequest {
+            role_arn: hop.role_arn.clone(),
+            session_name,
+            duration_secs: hop.duration_secs,
+            external_id: hop.external_id.clone(),
+            mfa,
+        };
+        current = ports
+            .sts
+            .assume_role(&current, &req)
+            .await
+            .map_err(|source| ResolveError::Sts {
+                context: format!(
+                    "assuming {}{}",
+                    hop.role_arn,
+                    profile_suffix(&hop.profile.clone().or_else(|| chain.profile.clone()))
+                ),
+                source,
+            })?;
+        log::debug!("ASSUME ROLE CREDENTIALS: {current:?}");
+    }
+    Ok(current)
+}
+
+async fn session_credentials(
+    chain: &RoleChain,
+    step: &SessionTokenStep,
+    base: &Credentials,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    let window = opts.refresh_window_secs;
+    if let Some(c) = fresh(
+        ports.cache,
+        &step.cache,
+        &step.fingerprint,
+        ports.clock,
+        window,
+    ) {
+        return Ok(c);
+    }
+    let _guard = acquire(ports, &step.cache, opts.lock_timeout)?;
+    if let Some(c) = fresh(
+        ports.cache,
+        &step.cache,
+        &step.fingerprint,
+        ports.clock,
+        window,
+    ) {
+        return Ok(c);
+    }
+    log::debug!("Detected expired or unset session token credentials, refreshing");
+    let creds = get_session_token(chain, step, base, ports, opts).await?;
+    store(ports.cache, &step.cache, &step.fingerprint, &creds);
+    Ok(creds)
+}
+
+async fn get_session_token(
+    chain: &RoleChain,
+    step: &SessionTokenStep,
+    base: &Credentials,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    let mfa = match &step.mfa_serial {
+        Some(serial) => Some(MfaAnswer {
+            serial: serial.clone(),
+            code: ask_mfa(serial, chain.profile.as_deref(), ports, opts)?,
+        }),
+        None => None,
+    };
+    if let Some(m) = step.clamp.message() {
+        log::debug!("{m}");
+    }
+    let req = SessionTokenRequest {
+        duration_secs: step.duration_secs,
+        mfa,
+    };
+    let creds = ports
+        .sts
+        .get_session_token(base, &req)
+        .await
+        .map_err(|source| ResolveError::Sts {
+            context: format!(
+                "getting a session token{}",
+                profile_suffix(&chain.base.profile().map(str::to_string))
+            ),
+            source,
+        })?;
+    log::debug!("SESSION TOKEN CREDENTIALS: {creds:?}");
+    Ok(creds)
+}
+
+fn base_credentials(base: &Base, ports: Ports<'_>) -> Result<Credentials, ResolveError> {
+    let unsupported = |profile: &str, what: String| ResolveError::Unsupported {
+        profile: profile.to_string(),
+        what,
+    };
+    match base {
+        Base::AccessKey { credentials, .. } | Base::Environment { credentials } => {
+            Ok(credentials.clone())
+        }
+        Base::Process { profile, command } => {
+            let name = crate::names::ProfileName::new(profile).map_err(|e| ProcessError {
+                profile: profile.clone(),
+                message: e.to_string(),
+            })?;
+            Ok(ports.process.run(&name, command)?)
+        }
+        Base::WebIdentityToken { profile, .. } => Err(unsupported(
+            profile,
+            "web_identity_token_file (Web Identity)".to_string(),
+        )),
+        Base::Sso { profile, fields } => {
+            let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+            Err(unsupported(
+                profile,
+                format!("IAM Identity Center ({})", keys.join(", ")),
+            ))
+        }
+        Base::NamedSource { profile, source } => Err(unsupported(
+            profile,
+            format!("credential_source = {source}"),
+        )),
+    }
+}
+
+fn ask_mfa(
+    serial: &str,
+    profile: Option<&str>,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Secret, ResolveError> {
+    if let Some(code) = opts
+        .mfa_code
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
+    {
+        return Ok(code);
+    }
+    match ports
+        .prompter
+        .read_line(&format!("MFA code for {serial}: "))
+    {
+        Ok(code) if code.trim().is_empty() => Err(ResolveError::MfaEmpty(serial.to_string())),
+        Ok(code) => Ok(Secret::new(code.trim())),
+        Err(PromptError::NoTerminal) => Err(ResolveError::MfaUnavailable {
+            serial: serial.to_string(),
+            profile: profile.map(str::to_string),
+        }),
+        Err(source) => Err(ResolveError::Prompt {
+            serial: serial.to_string(),
+            source,
+        }),
+    }
+}
+
+async fn derive_session_name(
+    current: &Credentials,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> SessionName {
+    match ports.sts.get_caller_identity(current).await {
+        Ok(id) => {
+            if let Some(n) = SessionName::sanitize(id.name()) {
+                return n;
+            }
+        }
+        Err(e) => log::debug!("no caller identity for the session name: {e}"),
+    }
+    opts.login_name
+        .as_deref()
+        .and_then(SessionName::sanitize)
+        .or_else(|| SessionName::sanitize(&format!("aws-runas-{}", ports.clock.now().unix())))
+        .expect("a non-empty ASCII name is a valid session name")
+}
+
+fn fresh(
+    cache: &dyn CredentialCache,
+    key: &CacheKey,
+    fp: &str,
+    clock: &dyn Clock,
+    window: i64,
+) -> Option<Credentials> {
+    match cache.load(key) {
+        Ok(Some(entry)) if entry.fingerprint != fp => {
+            log::debug!(
+                "{} was made from other settings; refreshing",
+                cache.describe(key)
+            );
+            None
+        }
+        Ok(Some(entry)) if entry.credentials.is_fresh(clock.now(), window) => {
+            Some(entry.credentials)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            log::warn!("ignoring the credential cache: {e}");
+            None
+        }
+    }
+}
+
+fn store(cache: &dyn CredentialCache, key: &CacheKey, fp: &str, creds: &Credentials) {
+    if creds.expiration().is_none() {
+        return;
+    }
+    let entry = CacheEntry {
+        credentials: creds.clone(),
+        fingerprint: fp.to_string(),
+    };
+    if let Err(e) = cache.store(key, &entry) {
+        log::warn!("could not cache credentials: {e}");
+    }
+}
+
+fn acquire(
+    ports: Ports<'_>,
+    key: &CacheKey,
+    timeout: Duration,
+) -> Result<Box<dyn CacheLock>, ResolveError> {
+    if let Some(guard) = ports.cache.try_lock(key)? {
+        return Ok(guard);
+    }
+    ports.prompter.notice(&format!(
+        "waiting up to {}s for another aws-runas to refresh {}",
+        timeout.as_secs(),
+        ports.cache.describe(key)
+    ));
+    Ok(ports.cache.lock(key, timeout)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::{PlanInput, Target, plan};
+    use crate::ports::clock::FixedClock;
+    use crate::ports::process::MockCredentialProcess;
+    use crate::ports::prompter::MockPrompter;
+    use crate::ports::sts::{CallerIdentity, MockSts};
+    use crate::profile::ProfileSet;
+    use crate::settings::{Env, FlagValues};
+    use crate::time::Timestamp;
+    use std::collections::HashMap;
+
+    const NOW: i64 = 1_700_000_000;
+
+    #[derive(Debug)]
+    struct Lock;
+    impl CacheLock for Lock {}
+
+    #[derive(Default)]
+    struct MemCache {
+        entries: Mutex<HashMap<String, CacheEntry>>,
+        locks_taken: Mutex<usize>,
+    }
+
+    impl CredentialCache for MemCache {
+        fn load(&self, key: &CacheKey) -> Result<Option<CacheEntry>, CacheError> {
+            Ok(self
+                .entries
+                .lock()
+                .unwrap()
+                .get(&self.describe(key))
+                .cloned())
+        }
+        fn store(&self, key: &CacheKey, entry: &CacheEntry) -> Result<(), CacheError> {
+            self.entries
+                .lock()
+                .unwrap()
+                .insert(self.describe(key), entry.clone());
+            Ok(())
+        }
+        fn remove(&self, key: &CacheKey) -> Result<(), CacheError> {
+            self.entries.lock().unwrap().remove(&self.describe(key));
+            Ok(())
+        }
+        fn try_lock(&self, _: &CacheKey) -> Result<Option<Box<dyn CacheLock>>, CacheError> {
+            *self.locks_taken.lock().unwrap() += 1;
+            Ok(Some(Box::new(Lock)))
+        }
+        fn lock(&self, _: &CacheKey, _: Duration) -> Result<Box<dyn CacheLock>, CacheError> {
+            Ok(Box::new(Lock))
+        }
+        fn describe(&self, key: &CacheKey) -> String {
+            format!("{}{}", key.kind().file_prefix(), key.name())
+        }
+    }
+
+    fn temp(id: &str, exp: i64) -> Credentials {
+        Credentials::new(
+            id,
+            Secret::new(format!("{id}-secret")),
+            Some(Secret::new(format!("{id}-token"))),
+            Some(Timestamp::from_unix(exp)),
+        )
+    }
+
+    fn profiles() -> ProfileSet {
+        ProfileSet::from_triples([
+            ("user", "aws_access_key_id", "AKIDUSER"),
+            ("user", "aws_secret_access_key", "user-secret"),
+            ("role", "source_profile", "user"),
+            ("role", "role_arn", "arn:aws:iam::123456789012:role/admin"),
+            ("role", "mfa_serial", "arn:aws:iam::123456789012:mfa/alice"),
+            ("role", "external_id", "xid"),
+            ("direct", "source_profile", "user"),
+            ("direct", "role_arn", "arn:aws:iam::123456789012:role/admin"),
+            (
+                "direct",
+                "mfa_serial",
+                "arn:aws:iam::123456789012:mfa/alice",
+            ),
+            ("direct", "credentials_duration", "2h"),
+            ("proc", "credential_process", "/bin/creds"),
+        ])
+    }
+
+    fn chain_for(name: &str) -> RoleChain {
+        let (env, flags, set) = (Env::default(), FlagValues::new(), profiles());
+        let input = PlanInput {
+            profiles: &set,
+            env: &env,
+            flags: &flags,
+            env_credentials: None,
+            resolving: &[],
+            endpoint: "e",
+        };
+        plan(&input, &Target::Profile(name.into())).unwrap()
+    }
+
+    fn opts(code: Option<&str>) -> ResolveOptions {
+        ResolveOptions {
+            refresh_window_secs: 300,
+            lock_timeout: Duration::from_secs(1),
+            mfa_code: Mutex::new(code.map(Secret::new)),
+            login_name: Some("bob".into()),
+        }
+    }
+
+    fn no_process() -> MockCredentialProcess {
+        let mut p = MockCredentialProcess::new();
+        p.expect_run().never();
+        p
+    }
+
+    async fn run(
+        chain: &RoleChain,
+        sts: &MockSts,
+        cache: &MemCache,
+        prompter: &MockPrompter,
+        o: &ResolveOptions,
+    ) -> Result<Credentials, ResolveError> {
+        let clock = FixedClock(Timestamp::from_unix(NOW));
+        let process = no_process();
+        resolve(
+            chain,
+            Ports {
+                sts,
+                cache,
+                prompter,
+                clock: &clock,
+                process: &process,
+            },
+            o,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn session_token_then_assume_role_with_mfa_once() {
+        let mut sts = MockSts::new();
+        sts.expect_get_session_token()
+            .withf(|c, r| {
+                c.access_key_id() == "AKIDUSER"
+                    && r.duration_secs == 43_200
+                    && r.mfa.as_ref().is_some_and(|m| {
+                        m.serial.ends_with("mfa/alice") && m.code.expose() == "123456"
+                    })
+            })
+            .times(1)
+            .returning(|_, _| Ok(temp("ASIASESSION", NOW + 43_200)));
+        sts.expect_get_caller_identity()
+            .withf(|c| c.access_key_id() == "ASIASESSION")
+            .times(1)
+            .returning(|_| {
+                Ok(CallerIdentity {
+                    account: "123456789012".into(),
+                    arn: "arn:aws:iam::123456789012:user/alice".into(),
+                    user_id: "AIDA".into(),
+                })
+            });
+        sts.expect_assume_role()
+            .withf(|c, r| {
+                c.access_key_id() == "ASIASESSION"
+                    && r.mfa.is_none()
+                    && r.external_id.as_deref() == Some("xid")
+                    && r.session_name.as_str() == "alice"
+                    && r.duration_secs == 3600
+            })
+            .times(1)
+            .returning(|_, _| Ok(temp("ASIAROLE", NOW + 3600)));
+        let cache = MemCache::default();
+        let mut prompter = MockPrompter::new();
+        prompter.expect_read_line().never();
+        let chain = chain_for("role");
+        let creds = run(&chain, &sts, &cache, &prompter, &opts(Some("123456")))
+            .await
+            .unwrap();
+        assert_eq!(creds.access_key_id(), "ASIAROLE");
+        assert!(
+            cache
+                .entries
+                .lock()
+                .unwrap()
+                .contains_key(".aws_session_token_user")
+        );
+        assert!(
+            cache
+                .entries
+                .lock()
+                .unwrap()
+                .contains_key(".aws_assume_role_role")
+        );
+
+        // A second run is a cache hit: the mock would fail on any further STS call.
+        let again = cached(
+            &chain,
+            &cache,
+            &FixedClock(Timestamp::from_unix(NOW + 60)),
+            300,
+        )
+        .unwrap();
+        assert_eq!(again, creds);
+        // -r drops the role but keeps the MFA session: only AssumeRole runs again.
+        forget(&chain, &cache).unwrap();
+        assert!(cached(&chain, &cache, &FixedClock(Timestamp::from_unix(NOW)), 300).is_none());
+        assert!(
+            cache
+                .entries
+                .lock()
+                .unwrap()
+                .contains_key(".aws_session_token_user")
+        );
+    }
+
+    #[tokio::test]
+    async fn direct_path_sends_mfa_with_assume_role_and_prompts() {
+        let mut sts = MockSts::new();
+        sts.expect_get_session_token().never();
+        sts.expect_get_caller_identity().returning(|_| {
+            Ok(CallerIdentity {
+                account: "1".into(),
+                arn: "arn:aws:iam::1:user/alice".into(),
+                user_id: "x".into(),
+            })
+        });
+        sts.expect_assume_role()
+            .withf(|c, r| {
+                c.access_key_id() == "AKIDUSER"
+                    && r.duration_secs == 7200
+                    && r.mfa.as_ref().is_some_and(|m| m.code.expose() == "654321")
+            })
+            .times(1)
+            .returning(|_, _| Ok(temp("ASIADIRECT", NOW + 7200)));
+        let mut prompter = MockPrompter::new();
+        prompter
+            .expect_read_line()
+            .withf(|l| l.contains("mfa/alice"))
+            .times(1)
+            .returning(|_| Ok(" 654321 \n".into()));
+        let creds = run(
+            &chain_for("direct"),
+            &sts,
+            &MemCache::default(),
+            &prompter,
+            &opts(None),
+        )
+        .await
+        .unwrap();
+        assert_eq!(creds.access_key_id(), "ASIADIRECT");
+    }
+
+    #[tokio::test]
+    async fn mfa_without_terminal_or_code_fails_fast_naming_the_device() {
+        let sts = MockSts::new();
+        let mut prompter = MockPrompter::new();
+        prompter
+            .expect_read_line()
+            .returning(|_| Err(PromptError::NoTerminal));
+        let e = run(
+            &chain_for("role"),
+            &sts,
+            &MemCache::default(),
+            &prompter,
+            &opts(None),
+        )
+        .await
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("arn:aws:iam::123456789012:mfa/alice")
+                && text.contains("-o")
+                && text.contains("`role`"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn sts_refusal_keeps_aws_message_and_context() {
+        let mut sts = MockSts::new();
+        sts.expect_get_session_token()
+            .returning(|_, _| Ok(temp("ASIASESSION", NOW + 43_200)));
+        sts.expect_get_caller_identity().returning(|_| {
+            Ok(CallerIdentity {
+                account: "1".into(),
+                arn: "arn:aws:iam::1:user/alice".into(),
+                user_id: "x".into(),
+            })
+        });
+        sts.expect_assume_role().returning(|_, _| {
+            Err(StsError::Rejected {
+                operation: "sts:AssumeRole".into(),
+                code: "AccessDenied".into(),
+                message: "not authorized to perform sts:AssumeRole".into(),
+            })
+        });
+        let prompter = MockPrompter::new();
+        let e = run(
+            &chain_for("role"),
+            &sts,
+            &MemCache::default(),
+            &prompter,
+            &opts(Some("1")),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("assuming arn:aws:iam::123456789012:role/admin (profile `role`)")
+                && e.contains("AccessDenied: not authorized"),
+            "{e}"
+        );
+    }
+
+    #[tokio::test]
+    async fn stale_fingerprint_and_expiring_entries_are_refreshed() {
+        let chain = chain_for("role");
+        let cache = MemCache::default();
+        let (key, fp) = chain.final_cache().unwrap();
+        cache
+            .store(
+                key,
+                &CacheEntry {
+                    credentials: temp("ASIAOLD", NOW + 3600),
+                    fingerprint: "edited".into(),
+                },
+            )
+            .unwrap();
+        assert!(cached(&chain, &cache, &FixedClock(Timestamp::from_unix(NOW)), 300).is_none());
+        cache
+            .store(
+                key,
+                &CacheEntry {
+                    credentials: temp("ASIAOLD", NOW + 200),
+                    fingerprint: fp.to_string(),
+                },
+            )
+            .unwrap();
+        assert!(
+            cached(&chain, &cache, &FixedClock(Timestamp::from_unix(NOW)), 300).is_none(),
+            "inside the refresh window"
+        );
+        cache
+            .store(
+                key,
+                &CacheEntry {
+                    credentials: temp("ASIAOLD", NOW + 400),
+                    fingerprint: fp.to_string(),
+                },
+            )
+            .unwrap();
+        assert!(cached(&chain, &cache, &FixedClock(Timestamp::from_unix(NOW)), 300).is_some());
+    }
+
+    #[tokio::test]
+    async fn credential_process_base_with_temporary_keys_skips_session_token() {
+        let chain = chain_for("proc");
+        let mut process = MockCredentialProcess::new();
+        process
+            .expect_run()
+            .times(1)
+            .returning(|_, _| Ok(temp("ASIAPROC", NOW + 900)));
+        let sts = MockSts::new();
+        let prompter = MockPrompter::new();
+        let cache = MemCache::default();
+        let clock = FixedClock(Timestamp::from_unix(NOW));
+        let creds = resolve(
+            &chain,
+            Ports {
+                sts: &sts,
+                cache: &cache,
+                prompter: &prompter,
+                clock: &clock,
+                process: &process,
+            },
+            &opts(None),
+        )
+        .await
+        .unwrap();
+        assert_eq!(creds.access_key_id(), "ASIAPROC");
+    }
+
+    #[tokio::test]
+    async fn unsupported_sources_name_profile_and_key() {
+        let set = ProfileSet::from_triples([
+            ("sso", "sso_session", "corp"),
+            ("cs", "role_arn", "arn:aws:iam::1:role/x"),
+            ("cs", "credential_source", "Ec2InstanceMetadata"),
+        ]);
+        let mut set = set;
+        set.sso_session_mut("corp").set(
+            "sso_start_url",
+            crate::profile::Property::new("https://x", None),
+        );
+        let (env, flags) = (Env::default(), FlagValues::new());
+        let input = PlanInput {
+            profiles: &set,
+            env: &env,
+            flags: &flags,
+            env_credentials: None,
+            resolving: &[],
+            endpoint: "e",
+        };
+        for (name, needle) in [
+            ("sso", "sso_session"),
+            ("cs", "credential_source = Ec2InstanceMetadata"),
+        ] {
+            let chain = plan(&input, &Target::Profile(name.into())).unwrap();
+            let e = run(
+                &chain,
+                &MockSts::new(),
+                &MemCache::default(),
+                &MockPrompter::new(),
+                &opts(None),
+            )
+            .await
+            .unwrap_err()
+            .to_string();
+            assert!(
+                e.contains(&format!("profile `{name}`"))
+                    && e.contains(needle)
+                    && e.contains("not support"),
+                "{e}"
+            );
+        }
+    }
+}
