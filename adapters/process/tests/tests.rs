@@ -1,0 +1,3 @@
+//! Integration tests of the `credential_process` runner: real `sh` children with a cleared environment.
+
+mod runner;

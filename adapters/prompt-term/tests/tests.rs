@@ -1,0 +1,4 @@
+//! Integration tests of the terminal prompter, driven through a pseudo-terminal.
+
+#[cfg(unix)]
+mod pty;
