@@ -325,6 +325,51 @@ pub fn lookup(name: &str) -> Option<&'static KeyDef> {
     KEYS.iter().find(|k| k.name == name)
 }
 
+/// The key table as Markdown, for `docs/configuration.md` (a test keeps the document in step).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| key | kind | owner | env (loader) | flag (and its env) | from `[default]` | from source | file | meaning |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    let code = |items: &[&str]| {
+        if items.is_empty() {
+            "-".to_string()
+        } else {
+            items
+                .iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    for k in KEYS {
+        let flag = match k.flag {
+            Some(f) => {
+                let short = f.short.map(|c| format!("`-{c}` ")).unwrap_or_default();
+                format!("{short}`--{}` ({})", f.long, code(f.env))
+            }
+            None => "-".to_string(),
+        };
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            k.name,
+            k.kind.as_str(),
+            match k.owner {
+                KeyOwner::Aws => "AWS",
+                KeyOwner::AwsRunas => "aws-runas",
+            },
+            code(k.env),
+            flag,
+            yes(k.from_default),
+            yes(k.from_source),
+            k.files,
+            k.summary.replace('|', "\\|"),
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
