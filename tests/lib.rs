@@ -1,1 +1,12 @@
-//! Cross-crate scenarios for aws-runas live in the `integration` test binary.
+//! Test harness for aws-runas: the moto AWS emulator, a recording proxy, and clean CLI runs.
+#![doc = include_str!("README.md")]
+#![deny(missing_docs)]
+
+mod http;
+mod moto;
+mod proxy;
+mod test_env;
+
+pub use moto::{ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, trust_policy, unique_name};
+pub use proxy::{Exchange, RecordingProxy};
+pub use test_env::TestEnv;

@@ -1,1 +1,4 @@
-//! Cross-crate scenarios: registry, tidy rules and the conformance vectors.
+//! Cross-crate scenarios: registry, tidy rules and the conformance vectors, and the checks that the
+//! test harness itself (moto, the recording proxy, the CLI environment) works.
+
+mod harness;
