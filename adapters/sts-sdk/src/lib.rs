@@ -1,1 +1,14 @@
-//! aws-runas sts-sdk adapter (being written).
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+mod errors;
+mod http;
+mod iam;
+mod region;
+mod sdk;
+mod settings;
+mod sts;
+
+pub use iam::SdkIam;
+pub use settings::AwsSettings;
+pub use sts::SdkSts;
