@@ -1,1 +1,11 @@
-//! aws-runas cache-file adapter (being written).
+//! aws-runas cache-file adapter: the `CredentialCache` port over files in the AWS config directory.
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+mod cache;
+mod format;
+mod lock;
+mod name;
+mod write;
+
+pub use cache::FileCache;
