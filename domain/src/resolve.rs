@@ -394,7 +394,11 @@ fn fresh(
             );
             None
         }
-        Ok(Some(entry)) if entry.credentials.is_fresh(clock.now(), window) => {
+        // An entry without an expiry did not come from STS (a hand-edited or foreign file): stale.
+        Ok(Some(entry))
+            if entry.credentials.expiration().is_some()
+                && entry.credentials.is_fresh(clock.now(), window) =>
+        {
             Some(entry.credentials)
         }
         Ok(_) => None,
@@ -785,6 +789,24 @@ mod tests {
             )
             .unwrap();
         assert!(cached(&chain, &cache, &FixedClock(Timestamp::from_unix(NOW)), 300).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_cached_entry_without_expiry_is_stale() {
+        let chain = chain_for("role");
+        let cache = MemCache::default();
+        let (key, fp) = chain.final_cache().unwrap();
+        let forever = Credentials::new("ASIA", Secret::new("s"), Some(Secret::new("t")), None);
+        cache
+            .store(
+                key,
+                &CacheEntry {
+                    credentials: forever,
+                    fingerprint: fp.to_string(),
+                },
+            )
+            .unwrap();
+        assert!(cached(&chain, &cache, &FixedClock(Timestamp::from_unix(NOW)), 300).is_none());
     }
 
     #[tokio::test]
