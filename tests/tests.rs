@@ -2,3 +2,4 @@
 //! test harness itself (moto, the recording proxy, the CLI environment) works.
 
 mod harness;
+mod tidy;

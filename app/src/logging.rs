@@ -1,0 +1,40 @@
+//! A small logger: `LEVEL message` lines on stderr, never stdout.
+
+use log::{Level, LevelFilter, Log, Metadata, Record};
+use std::io::Write;
+
+struct StderrLogger(LevelFilter);
+
+impl Log for StderrLogger {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.level() <= self.0
+            && (metadata.target().starts_with("aws_runas")
+                || metadata.level() <= Level::Warn
+                || self.0 == LevelFilter::Trace)
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{} {}",
+                record.level(),
+                record.args()
+            );
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+/// Installs the logger: warnings by default, `-v` debug, `-vv` trace (including the SDK's).
+pub(crate) fn init(verbose: u8) {
+    let level = match verbose {
+        0 => LevelFilter::Warn,
+        1 => LevelFilter::Debug,
+        _ => LevelFilter::Trace,
+    };
+    if log::set_logger(Box::leak(Box::new(StderrLogger(level)))).is_ok() {
+        log::set_max_level(level);
+    }
+}

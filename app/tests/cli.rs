@@ -1,0 +1,7 @@
+//! Binary-level tests of `aws-runas`: every run is a real child process with a cleared
+//! environment, a temporary `HOME` and no controlling terminal; STS and IAM come from moto.
+
+mod e2e;
+mod errors;
+mod providers;
+mod support;

@@ -1,0 +1,244 @@
+//! Tidy rules that keep the architecture honest, checked over the source tree.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !matches!(
+                name.as_str(),
+                "target" | ".git" | ".venv-moto" | "node_modules"
+            ) && !name.starts_with('.')
+            {
+                rust_files(&path, out);
+            }
+        } else if name.ends_with(".rs") {
+            out.push(path);
+        }
+    }
+}
+
+fn all_rust_files() -> Vec<PathBuf> {
+    let mut files = vec![];
+    for dir in ["domain", "adapters", "app", "tests"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    files
+}
+
+/// `[dependencies]` entries of a manifest (names only), by simple line parsing.
+fn dependencies(manifest: &Path) -> Vec<String> {
+    let text = fs::read_to_string(manifest).unwrap();
+    let mut in_deps = false;
+    let mut deps = vec![];
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]"
+                || line.starts_with("[target.") && line.ends_with(".dependencies]");
+            continue;
+        }
+        if in_deps && let Some((name, _)) = line.split_once('=') {
+            let name = name.trim().split('.').next().unwrap_or_default().trim();
+            if !name.is_empty() && !name.starts_with('#') {
+                deps.push(name.to_string());
+            }
+        }
+    }
+    deps
+}
+
+fn package_name(manifest: &Path) -> String {
+    let text = fs::read_to_string(manifest).unwrap();
+    text.lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("name = ")
+                .map(|v| v.trim_matches('"').to_string())
+        })
+        .unwrap()
+}
+
+fn adapter_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(root().join("adapters"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Cargo.toml").exists())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn every_rust_file_starts_with_a_module_doc() {
+    let missing: Vec<_> = all_rust_files()
+        .into_iter()
+        .filter(|f| {
+            !fs::read_to_string(f)
+                .unwrap()
+                .trim_start()
+                .starts_with("//!")
+                && !fs::read_to_string(f)
+                    .unwrap()
+                    .trim_start()
+                    .starts_with("#![doc")
+        })
+        .collect();
+    assert!(missing.is_empty(), "files without a //! doc: {missing:?}");
+}
+
+#[test]
+fn no_ignored_or_should_panic_tests() {
+    let (ignore, panic) = (format!("#[{}]", "ignore"), format!("#[{}", "should_panic"));
+    let bad: Vec<_> = all_rust_files()
+        .into_iter()
+        .filter(|f| {
+            let text = fs::read_to_string(f).unwrap();
+            text.contains(&ignore) || text.contains(&panic)
+        })
+        .collect();
+    assert!(bad.is_empty(), "banned test attributes in {bad:?}");
+}
+
+#[test]
+fn adapter_packages_follow_the_naming_rule() {
+    for dir in adapter_dirs() {
+        let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(
+            package_name(&dir.join("Cargo.toml")),
+            format!("aws-runas-{folder}"),
+            "{}",
+            dir.display()
+        );
+        let prefix = folder.split('-').next().unwrap();
+        assert!(
+            ["config", "cache", "sts", "prompt", "process", "idp", "sdk"].contains(&prefix),
+            "unknown port prefix in {folder}"
+        );
+    }
+    assert_eq!(
+        package_name(&root().join("domain/Cargo.toml")),
+        "aws-runas-domain"
+    );
+    assert_eq!(package_name(&root().join("app/Cargo.toml")), "aws-runas");
+}
+
+#[test]
+fn adapters_never_depend_on_each_other() {
+    for dir in adapter_dirs() {
+        let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for dep in dependencies(&dir.join("Cargo.toml")) {
+            let shared = ["aws-runas-domain", "aws-runas-idp-support"];
+            assert!(
+                !dep.starts_with("aws-runas-")
+                    || shared.contains(&dep.as_str()) && folder != "idp-support",
+                "{folder} depends on {dep}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_domain_has_no_io_dependencies() {
+    let allowed = [
+        "async-trait",
+        "inventory",
+        "log",
+        "thiserror",
+        "zeroize",
+        "mockall",
+    ];
+    for dep in dependencies(&root().join("domain/Cargo.toml")) {
+        assert!(
+            allowed.contains(&dep.as_str()),
+            "domain must stay pure; it depends on {dep}"
+        );
+    }
+    let mut files = vec![];
+    rust_files(&root().join("domain/src"), &mut files);
+    for f in files {
+        let text = fs::read_to_string(&f).unwrap();
+        for banned in [
+            "std::fs",
+            "std::env",
+            "std::net",
+            "std::process",
+            "tokio::",
+            "SystemTime::now",
+            "Instant::now",
+        ] {
+            let code: String = text.split("#[cfg(test)]").next().unwrap().to_string();
+            assert!(!code.contains(banned), "{} uses {banned}", f.display());
+        }
+    }
+}
+
+#[test]
+fn anyhow_only_in_the_app_and_tests() {
+    for dir in adapter_dirs().into_iter().chain([root().join("domain")]) {
+        assert!(
+            !dependencies(&dir.join("Cargo.toml")).contains(&"anyhow".to_string()),
+            "{} uses anyhow",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn every_idp_adapter_is_linked_by_the_app() {
+    let app_deps = dependencies(&root().join("app/Cargo.toml"));
+    let adapters_rs = fs::read_to_string(root().join("app/src/adapters.rs")).unwrap();
+    for dir in adapter_dirs() {
+        let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if !folder.starts_with("idp-") || folder == "idp-support" || folder == "idp-testkit" {
+            continue;
+        }
+        let package = format!("aws-runas-{folder}");
+        assert!(
+            app_deps.contains(&package),
+            "app/Cargo.toml lacks {package}"
+        );
+        let line = format!("use {} as _;", package.replace('-', "_"));
+        assert!(
+            adapters_rs.contains(&line),
+            "app/src/adapters.rs lacks `{line}`"
+        );
+    }
+}
+
+#[test]
+fn configuration_doc_matches_the_key_table() {
+    let path = root().join("docs/configuration.md");
+    let text = fs::read_to_string(&path).unwrap();
+    let (begin, end) = ("<!-- BEGIN KEY TABLE", "<!-- END KEY TABLE -->");
+    let start = text.find(begin).expect("begin marker");
+    let start = start + text[start..].find('\n').unwrap() + 1;
+    let stop = text.find(end).expect("end marker");
+    let table = aws_runas_domain::keys::markdown_table();
+    #[allow(clippy::disallowed_methods)] // a test switch, like expect_test's UPDATE_EXPECT
+    if std::env::var("UPDATE_DOCS").is_ok() {
+        fs::write(&path, format!("{}{table}{}", &text[..start], &text[stop..])).unwrap();
+        return;
+    }
+    assert_eq!(
+        &text[start..stop],
+        table,
+        "docs/configuration.md is stale: run UPDATE_DOCS=1 cargo test -p aws-runas-tests"
+    );
+    for key in aws_runas_domain::keys::KEYS {
+        assert!(
+            text.contains(&format!("`{}`", key.name)),
+            "{} undocumented",
+            key.name
+        );
+    }
+}
