@@ -1,14 +1,42 @@
-//! The command line: clap definitions.
+//! The command line: clap definitions for the global flags and subcommands, and the Go-style
+//! split of the arguments into aws-runas's own flags and the rest.
+//!
+//! Flags stop at the first positional word: `aws-runas -r p aws s3 ls --region x` gives `-r` to
+//! aws-runas and `aws s3 ls --region x` to the command. The app then decides whether that first
+//! word is the profile (it names a profile or a role ARN) or the start of the command (when the
+//! profile comes from `AWS_PROFILE`).
 
-use clap::{ArgAction, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
-    /// Shell `export` lines.
+    /// Shell lines that set the variables.
     Env,
     /// `credential_process` JSON (Version 1).
     Json,
+}
+
+/// Shell syntaxes for `-O env`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellKind {
+    /// POSIX sh, bash, zsh, ksh, dash: `export NAME='value'`.
+    #[value(
+        alias = "bash",
+        alias = "zsh",
+        alias = "ksh",
+        alias = "dash",
+        alias = "ash"
+    )]
+    Sh,
+    /// fish: `set -gx NAME 'value';`.
+    Fish,
+    /// PowerShell: `$Env:NAME = 'value'`.
+    #[value(alias = "powershell")]
+    Pwsh,
+    /// Windows cmd.exe: `set "NAME=value"`.
+    Cmd,
 }
 
 /// Turn a named AWS profile into temporary AWS credentials, printed for your shell or handed to a command.
@@ -18,8 +46,9 @@ pub enum OutputFormat {
     version,
     disable_version_flag = true,
     override_usage = "aws-runas [global options] [subcommand] profile [arguments...]",
-    args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
+    after_help = "The first word after the options is the profile (a profile name or a role ARN); every word after it \
+                  is the command to run, flags included. Without a profile word, AWS_PROFILE (or AWS_DEFAULT_PROFILE) \
+                  names the profile."
 )]
 pub struct Cli {
     /// GetSessionToken lifetime, Go syntax such as 12h or 90m [env: SESSION_TOKEN_DURATION]
@@ -59,6 +88,28 @@ pub struct Cli {
     )]
     pub output: OutputFormat,
 
+    /// Shell syntax of the env output (default: from $SHELL, or cmd on Windows without it)
+    #[arg(
+        long = "shell",
+        env = "RUNAS_SHELL",
+        value_enum,
+        ignore_case = true,
+        value_name = "SHELL"
+    )]
+    pub shell: Option<ShellKind>,
+
+    /// Print the source profile's session (GetSessionToken) credentials instead of the role's [env: RUNAS_SESSION_CREDENTIALS]
+    #[arg(short = 's', long = "session")]
+    pub session: bool,
+
+    /// Give the command its credentials as environment variables (the only way for now) [env: RUNAS_ENV_CREDENTIALS]
+    #[arg(short = 'E', long = "env")]
+    pub env_credentials: bool,
+
+    /// Also write the credentials to the credentials file as [<profile>-awsrunas] [env: RUNAS_WRITE_CREDENTIALS]
+    #[arg(short = 'c', long = "write-credentials")]
+    pub write_credentials: bool,
+
     /// Drop cached role credentials before fetching (the MFA session is kept)
     #[arg(short = 'r', long = "refresh")]
     pub refresh: bool,
@@ -66,6 +117,18 @@ pub struct Cli {
     /// Print when the credentials expire, on stderr
     #[arg(short = 'e', long = "expiration")]
     pub expiration: bool,
+
+    /// Print the caller identity of the credentials, on stderr
+    #[arg(short = 'w', long = "whoami")]
+    pub whoami: bool,
+
+    /// Shortcut for `list mfa`
+    #[arg(short = 'm', long = "list-mfa")]
+    pub list_mfa: bool,
+
+    /// Shortcut for `list roles`
+    #[arg(short = 'l', long = "list-roles")]
+    pub list_roles: bool,
 
     /// More logging on stderr (-v debug, -vv trace)
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
@@ -75,18 +138,6 @@ pub struct Cli {
     #[arg(short = 'V', long = "version", action = ArgAction::Version)]
     pub version: Option<bool>,
 
-    /// Profile name, or a role ARN to assume with credentials from the environment or [default]
-    #[arg(value_name = "PROFILE")]
-    pub profile: Option<String>,
-
-    /// Command to run with the credentials in its environment
-    #[arg(
-        value_name = "COMMAND",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    pub command: Vec<String>,
-
     /// Subcommand.
     #[command(subcommand)]
     pub subcommand: Option<Command>,
@@ -95,6 +146,175 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List the role ARNs or MFA devices of an IAM profile
+    #[command(alias = "ls")]
+    List {
+        /// What to list.
+        #[command(subcommand)]
+        what: ListWhat,
+    },
     /// List the identity-provider adapters linked into this binary
     Providers,
+    /// Print the shell completion script for bash, zsh, fish or powershell
+    Completion {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+}
+
+/// `list` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ListWhat {
+    /// The MFA devices of the IAM user behind the profile
+    Mfa {
+        /// Profile (default: AWS_PROFILE)
+        profile: Option<String>,
+    },
+    /// The roles the IAM user's policies allow it to assume
+    Roles {
+        /// Profile (default: AWS_PROFILE)
+        profile: Option<String>,
+    },
+}
+
+/// Shells with completion scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// bash
+    Bash,
+    /// zsh
+    Zsh,
+    /// fish
+    Fish,
+    /// PowerShell
+    Powershell,
+}
+
+/// The words of a command line, split Go-style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    /// The program name and aws-runas's own flags (with their values).
+    pub flags: Vec<OsString>,
+    /// Every word from the first positional on.
+    pub positionals: Vec<OsString>,
+}
+
+/// Splits `args` (program name first) at the first positional word.
+///
+/// A `--` before the first positional ends the flags and is dropped; flags that take a value take
+/// the next word (or the rest of a short cluster: `-a1h`, `-va 1h`).
+pub fn split_args(args: &[OsString]) -> Split {
+    let cmd = Cli::command();
+    let takes_value = |arg: &clap::Arg| arg.get_action().takes_values();
+    let mut i = 1;
+    while i < args.len() {
+        let Some(word) = args[i].to_str() else { break };
+        if word == "--" {
+            return Split {
+                flags: args[..i].to_vec(),
+                positionals: args[i + 1..].to_vec(),
+            };
+        }
+        if let Some(long) = word.strip_prefix("--") {
+            let name = long.split('=').next().unwrap_or_default();
+            let needs = !long.contains('=')
+                && cmd
+                    .get_arguments()
+                    .any(|a| a.get_long() == Some(name) && takes_value(a));
+            i += if needs { 2 } else { 1 };
+            continue;
+        }
+        if let Some(cluster) = word.strip_prefix('-').filter(|c| !c.is_empty()) {
+            let mut extra = 0;
+            for (pos, c) in cluster.char_indices() {
+                if cmd
+                    .get_arguments()
+                    .any(|a| a.get_short() == Some(c) && takes_value(a))
+                {
+                    if pos + c.len_utf8() == cluster.len() {
+                        extra = 1;
+                    }
+                    break;
+                }
+            }
+            i += 1 + extra;
+            continue;
+        }
+        break;
+    }
+    let i = i.min(args.len());
+    Split {
+        flags: args[..i].to_vec(),
+        positionals: args[i..].to_vec(),
+    }
+}
+
+/// Whether `word` is a subcommand name or alias.
+pub fn is_subcommand(word: &str) -> bool {
+    Cli::command()
+        .get_subcommands()
+        .any(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))
+        || word == "help"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(line: &str) -> (Vec<String>, Vec<String>) {
+        let args: Vec<OsString> = std::iter::once("aws-runas")
+            .chain(line.split_whitespace())
+            .map(OsString::from)
+            .collect();
+        let s = split_args(&args);
+        let strings = |v: Vec<OsString>| {
+            v.into_iter()
+                .map(|o| o.into_string().unwrap())
+                .collect::<Vec<_>>()
+        };
+        (strings(s.flags)[1..].to_vec(), strings(s.positionals))
+    }
+
+    #[test]
+    fn grammar_table() {
+        let cases: &[(&str, &[&str], &[&str])] = &[
+            ("p", &[], &["p"]),
+            ("-r p", &["-r"], &["p"]),
+            ("p -r", &[], &["p", "-r"]),
+            (
+                "p aws s3 ls --region x",
+                &[],
+                &["p", "aws", "s3", "ls", "--region", "x"],
+            ),
+            ("-a 1h p cmd", &["-a", "1h"], &["p", "cmd"]),
+            ("-a1h p", &["-a1h"], &["p"]),
+            ("-va 1h p", &["-va", "1h"], &["p"]),
+            ("-vse p", &["-vse"], &["p"]),
+            ("--role-duration 2h p", &["--role-duration", "2h"], &["p"]),
+            ("--role-duration=2h p", &["--role-duration=2h"], &["p"]),
+            ("-O json -- p -x", &["-O", "json"], &["p", "-x"]),
+            ("-o 123456 p", &["-o", "123456"], &["p"]),
+            ("-vv", &["-vv"], &[]),
+            ("list roles p", &[], &["list", "roles", "p"]),
+            (
+                "-e p -- aws s3 ls",
+                &["-e"],
+                &["p", "--", "aws", "s3", "ls"],
+            ),
+        ];
+        for (line, flags, rest) in cases {
+            let (f, r) = split(line);
+            let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            assert_eq!((f, r), (own(flags), own(rest)), "{line}");
+        }
+    }
+
+    #[test]
+    fn subcommands_are_known() {
+        for w in ["list", "ls", "providers", "completion", "help"] {
+            assert!(is_subcommand(w), "{w}");
+        }
+        assert!(!is_subcommand("my-profile"));
+    }
 }

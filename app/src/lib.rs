@@ -4,6 +4,8 @@
 //! holds the rest so tests can call it in-process.
 
 pub mod cli;
+pub mod completion;
+pub mod exec;
 mod logging;
 pub mod output;
 pub mod providers;
@@ -16,9 +18,24 @@ pub use providers::providers_table;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Parses `std::env::args`, runs, and prints any error as one line on stderr.
+/// Parses the command line, runs, and prints any error as one line on stderr.
 pub fn main_entry() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    clap_complete::CompleteEnv::with_factory(completion::completion_command)
+        .var(completion::COMPLETE_VAR)
+        .complete();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let split = cli::split_args(&args);
+    let subcommand = split
+        .positionals
+        .first()
+        .and_then(|w| w.to_str())
+        .is_some_and(cli::is_subcommand);
+    let (parsed, positionals) = if subcommand {
+        (cli::Cli::try_parse_from(&args), vec![])
+    } else {
+        (cli::Cli::try_parse_from(&split.flags), split.positionals)
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -38,10 +55,12 @@ pub fn main_entry() -> ExitCode {
     };
     logging::init(cli.verbose);
     let penv = wire::ProcessEnv::capture();
-    match wire::run(cli, &penv) {
+    match wire::run(&cli, &positionals, &penv) {
         Ok(code) => code,
         Err(e) if e.is::<wire::NothingToDo>() => {
-            eprintln!("aws-runas: {e}");
+            let mut usage = <cli::Cli as clap::CommandFactory>::command();
+            eprintln!("{}", usage.render_usage());
+            eprintln!("aws-runas: {e}; see aws-runas --help");
             ExitCode::FAILURE
         }
         Err(e) => {

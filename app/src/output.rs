@@ -1,5 +1,6 @@
 //! What the user or a script reads: shell `export` lines, credential-process JSON, the expiry line.
 
+use crate::cli::ShellKind;
 use aws_runas_domain::{Credentials, Timestamp};
 
 /// Quotes a value for a POSIX shell: single quotes, with `'` written as `'\''`.
@@ -26,19 +27,85 @@ pub fn env_pairs(creds: &Credentials, region: Option<&str>) -> Vec<(&'static str
     pairs
 }
 
-/// POSIX `export` lines; `AWSRUNAS_PROFILE` last; stale token variables unset for long-term keys.
-pub fn posix_exports(creds: &Credentials, region: Option<&str>, profile: Option<&str>) -> String {
-    let mut out = String::new();
-    for (k, v) in env_pairs(creds, region) {
-        out.push_str(&format!("export {k}={}\n", sh_quote(&v)));
-    }
-    if creds.session_token().is_none() {
-        out.push_str("unset AWS_SESSION_TOKEN AWS_SECURITY_TOKEN\n");
-    }
+/// The variables printed by `-O env`, in order, and the ones to unset.
+pub fn env_assignments(
+    creds: &Credentials,
+    region: Option<&str>,
+    profile: Option<&str>,
+) -> (Vec<(&'static str, String)>, Vec<&'static str>) {
+    let mut pairs = env_pairs(creds, region);
     if let Some(p) = profile {
-        out.push_str(&format!("export AWSRUNAS_PROFILE={}\n", sh_quote(p)));
+        pairs.push(("AWSRUNAS_PROFILE", p.to_string()));
     }
-    out
+    let unset = if creds.session_token().is_none() {
+        vec!["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]
+    } else {
+        vec![]
+    };
+    (pairs, unset)
+}
+
+/// Renders assignments in a shell's syntax; every value round-trips through that shell's `eval`.
+///
+/// # Errors
+/// For `cmd`, a value it cannot carry (a newline, `"`, `%` or `!`), naming the variable.
+pub fn shell_lines(
+    shell: ShellKind,
+    pairs: &[(&str, String)],
+    unset: &[&str],
+) -> Result<String, String> {
+    let mut out = String::new();
+    for (k, v) in pairs {
+        match shell {
+            ShellKind::Sh => out.push_str(&format!("export {k}={}\n", sh_quote(v))),
+            ShellKind::Fish => out.push_str(&format!("set -gx {k} {};\n", fish_quote(v))),
+            ShellKind::Pwsh => out.push_str(&format!("$Env:{k} = '{}'\n", v.replace('\'', "''"))),
+            ShellKind::Cmd => {
+                if v.contains(['\n', '\r', '"', '%', '!']) {
+                    return Err(format!(
+                        "the value of {k} cannot be written for cmd.exe (it holds a newline, \", % or !); use --shell pwsh"
+                    ));
+                }
+                out.push_str(&format!("set \"{k}={v}\"\n"));
+            }
+        }
+    }
+    if !unset.is_empty() {
+        match shell {
+            ShellKind::Sh => out.push_str(&format!("unset {}\n", unset.join(" "))),
+            ShellKind::Fish => out.push_str(&format!("set -e {};\n", unset.join(" "))),
+            ShellKind::Pwsh => unset.iter().for_each(|k| {
+                out.push_str(&format!(
+                    "Remove-Item Env:{k} -ErrorAction SilentlyContinue\n"
+                ))
+            }),
+            ShellKind::Cmd => unset
+                .iter()
+                .for_each(|k| out.push_str(&format!("set \"{k}=\"\n"))),
+        }
+    }
+    Ok(out)
+}
+
+/// Quotes a value for fish: single quotes, with `\\` and `'` escaped.
+pub fn fish_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The shell to write for when `--shell` is not given: fish when `$SHELL` is fish, `cmd` on
+/// Windows without `$SHELL`, else POSIX sh.
+pub fn default_shell(shell_var: Option<&str>, windows: bool) -> ShellKind {
+    match shell_var {
+        Some(s) if s.ends_with("/fish") || s == "fish" => ShellKind::Fish,
+        Some(s)
+            if s.ends_with("pwsh") || s.ends_with("pwsh.exe") || s.ends_with("powershell.exe") =>
+        {
+            ShellKind::Pwsh
+        }
+        Some(_) => ShellKind::Sh,
+        None if windows => ShellKind::Cmd,
+        None => ShellKind::Sh,
+    }
 }
 
 /// `credential_process` JSON, keys in the order AWS documents, `Expiration` in RFC 3339 UTC.
@@ -99,6 +166,33 @@ mod tests {
             token.then(|| Secret::new("tok")),
             Some(Timestamp::from_unix(1_714_568_400)),
         )
+    }
+
+    fn posix_exports(c: &Credentials, region: Option<&str>, profile: Option<&str>) -> String {
+        let (pairs, unset) = env_assignments(c, region, profile);
+        shell_lines(ShellKind::Sh, &pairs, &unset).unwrap()
+    }
+
+    #[test]
+    fn other_shells() {
+        let pairs = vec![("A", "it's \\ $x %p% !b! \"q\"".to_string())];
+        assert_eq!(
+            shell_lines(ShellKind::Fish, &pairs, &["T"]).unwrap(),
+            "set -gx A 'it\\'s \\\\ $x %p% !b! \"q\"';\nset -e T;\n"
+        );
+        assert_eq!(
+            shell_lines(ShellKind::Pwsh, &pairs, &[]).unwrap(),
+            "$Env:A = 'it''s \\ $x %p% !b! \"q\"'\n"
+        );
+        let e = shell_lines(ShellKind::Cmd, &pairs, &[]).unwrap_err();
+        assert!(e.contains("A") && e.contains("pwsh"), "{e}");
+        assert_eq!(
+            shell_lines(ShellKind::Cmd, &[("B", "plain/+=".into())], &["T"]).unwrap(),
+            "set \"B=plain/+=\"\nset \"T=\"\n"
+        );
+        assert_eq!(default_shell(Some("/usr/bin/fish"), false), ShellKind::Fish);
+        assert_eq!(default_shell(None, true), ShellKind::Cmd);
+        assert_eq!(default_shell(Some("/bin/bash"), true), ShellKind::Sh);
     }
 
     #[test]

@@ -1,18 +1,21 @@
 //! The composition root: builds the concrete adapters from the command line and the environment,
 //! and hands them to the domain.
 
-use crate::cli::{Cli, Command, OutputFormat};
+use crate::cli::{Cli, Command, ListWhat, OutputFormat};
 use crate::output;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use aws_runas_cache_file::FileCache;
-use aws_runas_config_file::{ConfigFileStore, FileLocations, ParseMode, Platform};
+use aws_runas_config_file::{ConfigFileStore, FileLocations, ParseMode, Platform, SectionEdit};
 use aws_runas_domain::chain::{PlanInput, RoleChain, Target, plan};
 use aws_runas_domain::ports::clock::Clock;
+use aws_runas_domain::ports::iam::Iam;
 use aws_runas_domain::ports::profile_store::ProfileStore;
+use aws_runas_domain::ports::sts::Sts;
 use aws_runas_domain::resolve::{self, Ports, ResolveOptions};
 use aws_runas_domain::settings::{Env, FlagValues};
-use aws_runas_domain::{Credentials, RoleArn, Secret, Timestamp};
+use aws_runas_domain::{Credentials, ProfileSet, RoleArn, Secret, Timestamp};
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,6 +55,16 @@ impl ProcessEnv {
         )
     }
 
+    /// From pairs, for tests.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        ProcessEnv(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
     /// A non-empty variable.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
@@ -59,97 +72,207 @@ impl ProcessEnv {
             .map(String::as_str)
             .filter(|v| !v.is_empty())
     }
+
+    /// A boolean variable in Go's `strconv.ParseBool` forms; empty counts as unset.
+    ///
+    /// # Errors
+    /// Any other value, naming the variable.
+    pub fn go_bool(&self, name: &str) -> Result<Option<bool>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some("1" | "t" | "T" | "TRUE" | "true" | "True") => Ok(Some(true)),
+            Some("0" | "f" | "F" | "FALSE" | "false" | "False") => Ok(Some(false)),
+            Some(v) => bail!(
+                "could not parse {v:?} as bool value from env var {name} (use true/false, 1/0, t/f)"
+            ),
+        }
+    }
+}
+
+/// No profile was named and none is set in the environment.
+#[derive(Debug, thiserror::Error)]
+#[error("nothing to do: name a profile (or set AWS_PROFILE)")]
+pub struct NothingToDo;
+
+/// Everything read before any credential work: files, environment, flags.
+struct Context<'a> {
+    penv: &'a ProcessEnv,
+    locations: FileLocations,
+    profiles: ProfileSet,
+    env: Env,
+    flags: FlagValues,
+}
+
+impl<'a> Context<'a> {
+    fn load(cli: &'a Cli, penv: &'a ProcessEnv) -> Result<Self> {
+        let locations =
+            FileLocations::from_env(|k| penv.get(k).map(str::to_string), Platform::current())?;
+        let profiles = ConfigFileStore::new(locations.clone(), ParseMode::AwsRunas).load()?;
+        let env = Env::from_pairs(penv.0.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let mut flags = FlagValues::new();
+        flags.set("session_token_duration", cli.duration.clone());
+        flags.set("credentials_duration", cli.role_duration.clone());
+        flags.set("mfa_serial", cli.mfa_serial.clone());
+        flags.set("external_id", cli.external_id.clone());
+        Ok(Context {
+            penv,
+            locations,
+            profiles,
+            env,
+            flags,
+        })
+    }
+
+    fn target(&self, name: &str) -> Result<Target> {
+        if RoleArn::looks_like_arn(name) {
+            return Ok(Target::Arn(RoleArn::parse(name).with_context(|| {
+                format!("{name:?} given in place of a profile")
+            })?));
+        }
+        Ok(Target::Profile(name.to_string()))
+    }
+
+    fn aws_settings(&self, target: &Target) -> aws_runas_sts_sdk::AwsSettings {
+        let profile = match target {
+            Target::Profile(p) => Some(p.as_str()),
+            Target::Arn(_) => None,
+        };
+        let s = aws_runas_domain::settings::resolve_settings(
+            &self.profiles,
+            profile,
+            &self.env,
+            &self.flags,
+        );
+        let first = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| self.penv.get(n))
+                .map(str::to_string)
+        };
+        let endpoint_url = s.get("endpoint_url").map(str::to_string);
+        aws_runas_sts_sdk::AwsSettings {
+            region: s.get("region").map(str::to_string),
+            sts_endpoint: first(&["AWS_ENDPOINT_URL_STS"]).or_else(|| endpoint_url.clone()),
+            iam_endpoint: first(&["AWS_ENDPOINT_URL_IAM"]).or(endpoint_url),
+            https_proxy: first(&["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]),
+            no_proxy: first(&["NO_PROXY", "no_proxy"]),
+            ca_bundle: s.get("ca_bundle").map(PathBuf::from),
+            operation_timeout: OPERATION_TIMEOUT,
+            connect_timeout: Duration::from_secs(10),
+            max_attempts: 3,
+        }
+    }
+
+    fn resolving(&self) -> Vec<String> {
+        self.penv
+            .get(aws_runas_process::RESOLVING_ENV)
+            .map(aws_runas_process::decode_resolving)
+            .unwrap_or_default()
+    }
+
+    fn chain(&self, target: &Target, aws: &aws_runas_sts_sdk::AwsSettings) -> Result<RoleChain> {
+        let env_credentials = match (
+            self.penv.get("AWS_ACCESS_KEY_ID"),
+            self.penv.get("AWS_SECRET_ACCESS_KEY"),
+        ) {
+            (Some(id), Some(secret)) => Some(Credentials::new(
+                id,
+                Secret::new(secret),
+                self.penv.get("AWS_SESSION_TOKEN").map(Secret::new),
+                None,
+            )),
+            _ => None,
+        };
+        // Where STS calls go is part of every cache fingerprint.
+        let endpoint = format!(
+            "{}|{}",
+            aws.region.as_deref().unwrap_or(""),
+            aws.sts_endpoint.as_deref().unwrap_or("")
+        );
+        let resolving = self.resolving();
+        let input = PlanInput {
+            profiles: &self.profiles,
+            env: &self.env,
+            flags: &self.flags,
+            env_credentials: env_credentials.as_ref(),
+            resolving: &resolving,
+            endpoint: &endpoint,
+        };
+        Ok(plan(&input, target)?)
+    }
+
+    fn process_runner(&self, chain: &RoleChain) -> aws_runas_process::ProcessRunner {
+        let mut in_flight = self.resolving();
+        in_flight.extend(chain.profile.clone());
+        aws_runas_process::ProcessRunner::new(aws_runas_process::ProcessSettings::new(in_flight))
+    }
+
+    fn cache(&self) -> FileCache {
+        FileCache::new(cache_dir(self.locations.config()))
+    }
 }
 
 /// Runs the command line; returns the exit code.
 ///
 /// # Errors
 /// Any failure, to be printed as one line.
-pub fn run(cli: Cli, penv: &ProcessEnv) -> Result<ExitCode> {
-    if let Some(Command::Providers) = cli.subcommand {
-        let registry = aws_runas_domain::ports::idp::registry()?;
-        print_stdout(&crate::providers::providers_table(registry))?;
-        return Ok(ExitCode::SUCCESS);
+pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<ExitCode> {
+    match &cli.subcommand {
+        Some(Command::Providers) => {
+            print_stdout(&crate::providers::providers_table(
+                aws_runas_domain::ports::idp::registry()?,
+            ))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Completion { shell }) => {
+            print_stdout(&crate::completion::script(*shell))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::List {
+            what: ListWhat::Mfa { profile },
+        }) => return list(cli, penv, profile.as_deref(), List::Mfa),
+        Some(Command::List {
+            what: ListWhat::Roles { profile },
+        }) => return list(cli, penv, profile.as_deref(), List::Roles),
+        None => {}
     }
-    let target_name = cli
-        .profile
-        .clone()
-        .or_else(|| penv.get("AWS_PROFILE").map(str::to_string))
-        .or_else(|| penv.get("AWS_DEFAULT_PROFILE").map(str::to_string));
-    let Some(target_name) = target_name else {
-        bail!(NothingToDo);
-    };
-    let target = if RoleArn::looks_like_arn(&target_name) {
-        Target::Arn(
-            RoleArn::parse(&target_name)
-                .with_context(|| format!("{target_name:?} given in place of a profile"))?,
-        )
-    } else {
-        Target::Profile(target_name.clone())
-    };
-
-    let locations =
-        FileLocations::from_env(|k| penv.get(k).map(str::to_string), Platform::current())?;
-    let store = ConfigFileStore::new(locations.clone(), ParseMode::AwsRunas);
-    let profiles = store.load()?;
-    let env = Env::from_pairs(penv.0.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let mut flags = FlagValues::new();
-    flags.set("session_token_duration", cli.duration.clone());
-    flags.set("credentials_duration", cli.role_duration.clone());
-    flags.set("mfa_serial", cli.mfa_serial.clone());
-    flags.set("external_id", cli.external_id.clone());
-    let env_credentials = match (
-        penv.get("AWS_ACCESS_KEY_ID"),
-        penv.get("AWS_SECRET_ACCESS_KEY"),
-    ) {
-        (Some(id), Some(secret)) => Some(Credentials::new(
-            id,
-            Secret::new(secret),
-            penv.get("AWS_SESSION_TOKEN").map(Secret::new),
-            None,
-        )),
-        _ => None,
-    };
-    let resolving = penv
-        .get(aws_runas_process::RESOLVING_ENV)
-        .map(aws_runas_process::decode_resolving)
-        .unwrap_or_default();
-
-    // The settings STS depends on are part of every cache fingerprint.
-    let pre = aws_runas_domain::settings::resolve_settings(
-        &profiles,
-        target_profile(&target),
-        &env,
-        &flags,
-    );
-    let aws = aws_settings(
-        penv,
-        pre.get("region"),
-        pre.get("endpoint_url"),
-        pre.get("ca_bundle"),
-    );
-    let endpoint = format!(
-        "{}|{}",
-        aws.region.as_deref().unwrap_or(""),
-        aws.sts_endpoint.as_deref().unwrap_or("")
-    );
-    let input = PlanInput {
-        profiles: &profiles,
-        env: &env,
-        flags: &flags,
-        env_credentials: env_credentials.as_ref(),
-        resolving: &resolving,
-        endpoint: &endpoint,
-    };
-    let chain = plan(&input, &target)?;
-    let cache = FileCache::new(cache_dir(locations.config()));
+    let words: Vec<String> = positionals
+        .iter()
+        .map(|w| {
+            w.clone()
+                .into_string()
+                .map_err(|w| anyhow!("argument {w:?} is not valid UTF-8"))
+        })
+        .collect::<Result<_>>()?;
+    if cli.list_mfa || cli.list_roles {
+        let which = if cli.list_mfa { List::Mfa } else { List::Roles };
+        return list(cli, penv, words.first().map(String::as_str), which);
+    }
+    let ctx = Context::load(cli, penv)?;
+    let (name, command) = choose_profile(&words, &ctx.profiles, penv).ok_or(NothingToDo)?;
+    let target = ctx.target(&name)?;
+    let aws = ctx.aws_settings(&target);
+    let mut chain = ctx.chain(&target, &aws)?;
+    if cli.session || penv.go_bool("RUNAS_SESSION_CREDENTIALS")?.unwrap_or(false) {
+        if let Some(session) = chain.session_only() {
+            chain = session;
+        } else {
+            log::debug!(
+                "--session: the chain has no GetSessionToken step; using its credentials as they are"
+            );
+        }
+    }
+    // -E is accepted (environment credentials are what a command gets until a local credential
+    // endpoint exists); its variable is still checked so a typo is reported.
+    let _ = cli.env_credentials || penv.go_bool("RUNAS_ENV_CREDENTIALS")?.unwrap_or(false);
+    let cache = ctx.cache();
     if cli.refresh
         && let Err(e) = resolve::forget(&chain, &cache)
     {
         log::warn!("failed to clear cache: {e}");
     }
-
     let clock = SystemClock;
+    let mut runtime = None;
     let creds = match resolve::cached(
         &chain,
         &cache,
@@ -157,68 +280,39 @@ pub fn run(cli: Cli, penv: &ProcessEnv) -> Result<ExitCode> {
         aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
     ) {
         Some(c) => c,
-        None => fetch(&chain, &cache, &clock, aws, &cli, &resolving, penv)?,
+        None => {
+            log::debug!("cache miss: building the STS client and the async runtime");
+            let sts = aws_runas_sts_sdk::SdkSts::new(aws.clone());
+            let prompter = aws_runas_prompt_term::TermPrompter::new(
+                aws_runas_prompt_term::TermSettings::controlling_terminal(),
+            );
+            let process = ctx.process_runner(&chain);
+            let opts = ResolveOptions {
+                refresh_window_secs: aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
+                lock_timeout: LOCK_TIMEOUT,
+                mfa_code: Mutex::new(cli.otp.clone().filter(|c| !c.is_empty()).map(Secret::new)),
+                login_name: penv
+                    .get("USER")
+                    .or_else(|| penv.get("USERNAME"))
+                    .map(str::to_string),
+            };
+            let rt = runtime.insert(new_runtime()?);
+            let ports = Ports {
+                sts: &sts,
+                cache: &cache,
+                prompter: &prompter,
+                clock: &clock,
+                process: &process,
+            };
+            rt.block_on(resolve::resolve(&chain, ports, &opts))?
+        }
     };
-    emit(&cli, &chain, &creds, &clock)
-}
-
-fn target_profile(target: &Target) -> Option<&str> {
-    match target {
-        Target::Profile(p) => Some(p),
-        Target::Arn(_) => None,
+    if cli.write_credentials || penv.go_bool("RUNAS_WRITE_CREDENTIALS")?.unwrap_or(false) {
+        write_credentials(ctx.locations.credentials(), &name, &creds);
     }
-}
-
-fn fetch(
-    chain: &RoleChain,
-    cache: &FileCache,
-    clock: &SystemClock,
-    aws: aws_runas_sts_sdk::AwsSettings,
-    cli: &Cli,
-    resolving: &[String],
-    penv: &ProcessEnv,
-) -> Result<Credentials> {
-    log::debug!("cache miss: building the STS client and the async runtime");
-    let sts = aws_runas_sts_sdk::SdkSts::new(aws);
-    let prompter = aws_runas_prompt_term::TermPrompter::new(
-        aws_runas_prompt_term::TermSettings::controlling_terminal(),
-    );
-    let mut in_flight = resolving.to_vec();
-    in_flight.extend(chain.profile.clone());
-    let process =
-        aws_runas_process::ProcessRunner::new(aws_runas_process::ProcessSettings::new(in_flight));
-    let opts = ResolveOptions {
-        refresh_window_secs: aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
-        lock_timeout: LOCK_TIMEOUT,
-        mfa_code: Mutex::new(cli.otp.clone().filter(|c| !c.is_empty()).map(Secret::new)),
-        login_name: penv
-            .get("USER")
-            .or_else(|| penv.get("USERNAME"))
-            .map(str::to_string),
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let ports = Ports {
-        sts: &sts,
-        cache,
-        prompter: &prompter,
-        clock,
-        process: &process,
-    };
-    Ok(runtime.block_on(resolve::resolve(chain, ports, &opts))?)
-}
-
-fn emit(
-    cli: &Cli,
-    chain: &RoleChain,
-    creds: &Credentials,
-    clock: &SystemClock,
-) -> Result<ExitCode> {
     let region = chain.settings.get("region");
     if cli.output == OutputFormat::Json {
-        print_stdout(&format!("{}\n", output::credential_process_json(creds)))?;
+        print_stdout(&format!("{}\n", output::credential_process_json(&creds)))?;
         return Ok(ExitCode::SUCCESS);
     }
     if cli.expiration {
@@ -227,61 +321,156 @@ fn emit(
             output::expiration_line(creds.expiration(), clock.now())
         );
     }
-    if !cli.command.is_empty() {
-        return exec(&cli.command, creds, region, chain.profile.as_deref());
+    if cli.whoami {
+        let rt = match runtime.as_mut() {
+            Some(rt) => rt,
+            None => runtime.insert(new_runtime()?),
+        };
+        let id = rt.block_on(aws_runas_sts_sdk::SdkSts::new(aws).get_caller_identity(&creds))?;
+        eprintln!(
+            "{{UserId:{} Arn:{} Account:{}}}",
+            id.user_id, id.arn, id.account
+        );
     }
-    print_stdout(&output::posix_exports(
-        creds,
-        region,
-        chain.profile.as_deref(),
-    ))?;
+    let profile = chain.profile.as_deref();
+    if !command.is_empty() {
+        drop(runtime);
+        return crate::exec::run(&command, &output::env_pairs(&creds, region), profile, penv);
+    }
+    let shell = cli
+        .shell
+        .unwrap_or_else(|| output::default_shell(penv.get("SHELL"), cfg!(windows)));
+    let (pairs, unset) = output::env_assignments(&creds, region, profile);
+    print_stdout(&output::shell_lines(shell, &pairs, &unset).map_err(|e| anyhow!(e))?)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn exec(
-    command: &[String],
-    creds: &Credentials,
-    region: Option<&str>,
-    profile: Option<&str>,
-) -> Result<ExitCode> {
-    let args: Vec<&String> = command.iter().skip_while(|a| *a == "--").collect();
-    let Some((program, rest)) = args.split_first() else {
-        bail!("no command given after the profile")
-    };
-    let mut cmd = std::process::Command::new(program);
-    cmd.args(rest)
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_DEFAULT_PROFILE");
-    if creds.session_token().is_none() {
-        cmd.env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_SECURITY_TOKEN");
-    }
-    for (k, v) in output::env_pairs(creds, region) {
-        cmd.env(k, v);
-    }
-    if let Some(p) = profile {
-        cmd.env("AWSRUNAS_PROFILE", p);
-    }
-    let status = cmd
-        .status()
-        .with_context(|| format!("cannot run {program}"))?;
-    Ok(match status.code() {
-        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        None => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::process::ExitStatusExt;
-                ExitCode::from(
-                    128u8.saturating_add(u8::try_from(status.signal().unwrap_or(0)).unwrap_or(0)),
-                )
-            }
-            #[cfg(not(unix))]
-            ExitCode::FAILURE
+/// Decides which word is the profile: the first word when it names a profile or a role ARN (even
+/// with `AWS_PROFILE` set); else `AWS_PROFILE` / `AWS_DEFAULT_PROFILE`, and every word is the
+/// command; else the first word (which then fails as an unknown profile). A leading `--` of the
+/// command is dropped. `None`: no profile anywhere.
+pub fn choose_profile(
+    words: &[String],
+    profiles: &ProfileSet,
+    penv: &ProcessEnv,
+) -> Option<(String, Vec<String>)> {
+    let from_env = penv
+        .get("AWS_PROFILE")
+        .or_else(|| penv.get("AWS_DEFAULT_PROFILE"));
+    let drop_dashes = |rest: &[String]| -> Vec<String> {
+        match rest.split_first() {
+            Some((first, tail)) if first == "--" => tail.to_vec(),
+            _ => rest.to_vec(),
         }
-    })
+    };
+    match (words.split_first(), from_env) {
+        (Some((first, rest)), _)
+            if profiles.profile(first).is_some() || RoleArn::looks_like_arn(first) =>
+        {
+            Some((first.clone(), drop_dashes(rest)))
+        }
+        (_, Some(env)) => Some((env.to_string(), drop_dashes(words))),
+        (Some((first, rest)), None) => Some((first.clone(), drop_dashes(rest))),
+        (None, None) => None,
+    }
 }
 
-fn print_stdout(text: &str) -> Result<()> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    Mfa,
+    Roles,
+}
+
+fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Result<ExitCode> {
+    let name = profile
+        .map(str::to_string)
+        .or_else(|| {
+            penv.get("AWS_PROFILE")
+                .or_else(|| penv.get("AWS_DEFAULT_PROFILE"))
+                .map(str::to_string)
+        })
+        .ok_or(NothingToDo)?;
+    if RoleArn::looks_like_arn(&name) {
+        bail!("profile looks like an ARN, check command parameters and environment variables");
+    }
+    let ctx = Context::load(cli, penv)?;
+    let target = Target::Profile(name.clone());
+    let aws = ctx.aws_settings(&target);
+    let chain = ctx.chain(&target, &aws)?;
+    let process = ctx.process_runner(&chain);
+    let base = resolve::base_credentials_of(&chain, &process)?;
+    let rt = new_runtime()?;
+    let sts = aws_runas_sts_sdk::SdkSts::new(aws.clone());
+    let iam = aws_runas_sts_sdk::SdkIam::new(aws);
+    let id = rt
+        .block_on(sts.get_caller_identity(&base))
+        .with_context(|| format!("identifying the keys of profile `{name}`"))?;
+    if !id.arn.contains(":user/") {
+        bail!(
+            "profile `{name}` gets its base credentials from {}, not an IAM user; only IAM users have MFA devices and user policies",
+            id.arn
+        );
+    }
+    let user = id.name().to_string();
+    let mut out = String::new();
+    match which {
+        List::Mfa => {
+            for d in rt.block_on(iam.list_mfa_devices(&base, &user))? {
+                out.push_str(&format!("{}\n", d.serial));
+            }
+        }
+        List::Roles => {
+            let docs = rt.block_on(iam.user_policy_documents(&base, &user))?;
+            let (roles, unreadable) =
+                aws_runas_domain::policy::assumable_roles(docs.iter().map(String::as_str));
+            if unreadable > 0 {
+                log::warn!("skipped {unreadable} policy documents that are not JSON");
+            }
+            out.push_str(&format!("Available role ARNs for {user}\n"));
+            for r in roles {
+                out.push_str(&format!("  {r}\n"));
+            }
+        }
+    }
+    print_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_credentials(file: &Path, profile: &str, creds: &Credentials) {
+    let section = format!("{profile}-awsrunas");
+    let mut pairs = vec![
+        ("aws_access_key_id", creds.access_key_id()),
+        ("aws_secret_access_key", creds.secret_access_key().expose()),
+    ];
+    if let Some(t) = creds.session_token() {
+        pairs.push(("aws_session_token", t.expose()));
+    }
+    match aws_runas_config_file::write_section_atomically(
+        file,
+        &section,
+        &pairs,
+        SectionEdit::Replace,
+    ) {
+        Ok(()) => log::info!(
+            "Credentials written to {} under profile: {section}",
+            file.display()
+        ),
+        Err(e) => log::warn!("error writing credentials to file: {e}"),
+    }
+}
+
+fn new_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Writes to stdout; a closed pipe (`aws-runas p | head -1`) is not an error.
+///
+/// # Errors
+/// Other write failures.
+pub fn print_stdout(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -296,27 +485,61 @@ fn cache_dir(config: &Path) -> PathBuf {
     }
 }
 
-fn aws_settings(
-    penv: &ProcessEnv,
-    region: Option<&str>,
-    endpoint_url: Option<&str>,
-    ca_bundle: Option<&str>,
-) -> aws_runas_sts_sdk::AwsSettings {
-    let first = |names: &[&str]| names.iter().find_map(|n| penv.get(n)).map(str::to_string);
-    aws_runas_sts_sdk::AwsSettings {
-        region: region.map(str::to_string),
-        sts_endpoint: first(&["AWS_ENDPOINT_URL_STS"]).or_else(|| endpoint_url.map(str::to_string)),
-        iam_endpoint: first(&["AWS_ENDPOINT_URL_IAM"]).or_else(|| endpoint_url.map(str::to_string)),
-        https_proxy: first(&["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]),
-        no_proxy: first(&["NO_PROXY", "no_proxy"]),
-        ca_bundle: ca_bundle.map(PathBuf::from),
-        operation_timeout: OPERATION_TIMEOUT,
-        connect_timeout: Duration::from_secs(10),
-        max_attempts: 3,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn which_word_is_the_profile() {
+        let profiles = ProfileSet::from_triples([("dev", "region", "x"), ("other", "region", "y")]);
+        let none = ProcessEnv::from_pairs([]);
+        let env = ProcessEnv::from_pairs([("AWS_PROFILE", "dev")]);
+        let arn = "arn:aws:iam::123456789012:role/x";
+        type Case<'a> = (&'a str, &'a ProcessEnv, Option<(&'a str, &'a str)>);
+        let cases: Vec<Case<'_>> = vec![
+            ("dev", &none, Some(("dev", ""))),
+            ("dev aws s3 ls -r", &none, Some(("dev", "aws s3 ls -r"))),
+            ("dev -- aws s3 ls", &none, Some(("dev", "aws s3 ls"))),
+            ("other", &env, Some(("other", ""))),
+            ("aws s3 ls", &env, Some(("dev", "aws s3 ls"))),
+            ("-- ls", &env, Some(("dev", "ls"))),
+            ("", &env, Some(("dev", ""))),
+            ("typo", &none, Some(("typo", ""))),
+            (arn, &env, Some((arn, ""))),
+            ("", &none, None),
+        ];
+        for (line, penv, want) in cases {
+            let got = choose_profile(&words(line), &profiles, penv);
+            let want = want.map(|(p, c)| (p.to_string(), words(c)));
+            assert_eq!(got, want, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn go_booleans() {
+        for (v, want) in [
+            ("1", Some(true)),
+            ("T", Some(true)),
+            ("True", Some(true)),
+            ("0", Some(false)),
+            ("FALSE", Some(false)),
+            ("", None),
+        ] {
+            assert_eq!(
+                ProcessEnv::from_pairs([("B", v)]).go_bool("B").unwrap(),
+                want,
+                "{v}"
+            );
+        }
+        let e = ProcessEnv::from_pairs([("B", "yes")])
+            .go_bool("B")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("\"yes\"") && e.contains("B"), "{e}");
+        assert_eq!(ProcessEnv::from_pairs([]).go_bool("B").unwrap(), None);
     }
 }
-
-/// No profile was named and none is set in the environment.
-#[derive(Debug, thiserror::Error)]
-#[error("nothing to do: name a profile (or set AWS_PROFILE); see aws-runas --help")]
-pub struct NothingToDo;

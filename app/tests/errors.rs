@@ -110,9 +110,62 @@ fn flag_errors_are_one_line_too() {
 }
 
 #[test]
-fn nothing_to_do() {
+fn nothing_to_do_prints_usage() {
     let e = env("", "");
-    assert_one_line_error(&runas(&e, NO_STS, &[], &[]), &["nothing to do"]);
+    let run = runas(&e, NO_STS, &[], &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(
+        lines[0].starts_with("Usage: aws-runas [global options]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        lines.last().unwrap().contains("nothing to do"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_boolean_environment_values_are_named() {
+    let e = env("[profile user]\n", KEYS);
+    assert_one_line_error(
+        &runas(
+            &e,
+            NO_STS,
+            &["user"],
+            &[("RUNAS_SESSION_CREDENTIALS", "yes")],
+        ),
+        &["\"yes\"", "RUNAS_SESSION_CREDENTIALS"],
+    );
+}
+
+#[test]
+fn list_commands_reject_a_role_arn() {
+    let e = env("", "");
+    assert_one_line_error(
+        &runas(
+            &e,
+            NO_STS,
+            &["list", "roles", "arn:aws:iam::123456789012:role/x"],
+            &[],
+        ),
+        &["looks like an ARN"],
+    );
+    assert_one_line_error(
+        &runas(&e, NO_STS, &["-m", "arn:aws:iam::123456789012:role/x"], &[]),
+        &["looks like an ARN"],
+    );
+}
+
+#[test]
+fn a_command_that_exists_nowhere() {
+    let e = env("[profile user]\n[default]\n", KEYS);
+    let lab = Lab::new();
+    let run = runas(&e, lab.url(), &["user", "no-such-command-anywhere"], &[]);
+    assert_one_line_error(&run, &["command not found: no-such-command-anywhere"]);
 }
 
 #[test]

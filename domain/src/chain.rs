@@ -447,6 +447,22 @@ pub struct RoleChain {
 }
 
 impl RoleChain {
+    /// The chain cut after its GetSessionToken step (`-s`): the MFA session credentials of the
+    /// keys behind the profile, sharing the role path's cache entry. `None` when the chain has no
+    /// session-token step (no role, a direct first hop, or temporary base credentials).
+    pub fn session_only(&self) -> Option<RoleChain> {
+        let step = self.session_token.as_ref()?;
+        if self.hops.is_empty() {
+            return Some(self.clone());
+        }
+        Some(RoleChain {
+            hops: vec![],
+            role_cache: None,
+            session_token: Some(step.clone()),
+            ..self.clone()
+        })
+    }
+
     /// Where the final result is cached, with its fingerprint: the role cache, else the
     /// session-token cache, else nothing (the base credentials are returned as they are).
     pub fn final_cache(&self) -> Option<(&CacheKey, &str)> {
@@ -890,6 +906,26 @@ mod tests {
         let empty = ProfileSet::new();
         let e = plan(&input(&empty, &env, &flags), &Target::Arn(arn)).unwrap_err();
         assert!(matches!(e, ChainError::NoBaseForArn(_)));
+    }
+
+    #[test]
+    fn session_only_keeps_the_mfa_session_step() {
+        let chain = plan_for(&depth3(), "a").unwrap();
+        let s = chain.session_only().unwrap();
+        assert!(s.hops.is_empty() && s.role_cache.is_none());
+        let (key, fp) = s.final_cache().unwrap();
+        let step = chain.session_token.as_ref().unwrap();
+        assert_eq!(
+            (key, fp),
+            (&step.cache, step.fingerprint.as_str()),
+            "shares the role path's MFA session entry"
+        );
+        let mut direct = depth3();
+        direct.profile_mut("b").set(
+            "credentials_duration",
+            crate::profile::Property::new("2h", None),
+        );
+        assert!(plan_for(&direct, "b").unwrap().session_only().is_none());
     }
 
     #[test]

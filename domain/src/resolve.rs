@@ -294,7 +294,28 @@ async fn get_session_token(
     Ok(creds)
 }
 
+/// The base credentials of a chain (keys, environment keys or `credential_process`), without
+/// GetSessionToken or any role: what `list mfa` and `list roles` sign IAM calls with, so that
+/// they need no MFA code when IAM itself asks for none.
+///
+/// # Errors
+/// [`ResolveError::Process`] when the `credential_process` fails, [`ResolveError::Unsupported`]
+/// for sources aws-runas does not support.
+pub fn base_credentials_of(
+    chain: &RoleChain,
+    process: &dyn CredentialProcess,
+) -> Result<Credentials, ResolveError> {
+    base_credentials_with(&chain.base, process)
+}
+
 fn base_credentials(base: &Base, ports: Ports<'_>) -> Result<Credentials, ResolveError> {
+    base_credentials_with(base, ports.process)
+}
+
+fn base_credentials_with(
+    base: &Base,
+    process: &dyn CredentialProcess,
+) -> Result<Credentials, ResolveError> {
     let unsupported = |profile: &str, what: String| ResolveError::Unsupported {
         profile: profile.to_string(),
         what,
@@ -308,7 +329,7 @@ fn base_credentials(base: &Base, ports: Ports<'_>) -> Result<Credentials, Resolv
                 profile: profile.clone(),
                 message: e.to_string(),
             })?;
-            Ok(ports.process.run(&name, command)?)
+            Ok(process.run(&name, command)?)
         }
         Base::WebIdentityToken { profile, .. } => Err(unsupported(
             profile,
