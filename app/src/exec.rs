@@ -39,9 +39,22 @@ pub fn build(
         } else {
             sh_quote
         };
+        // The first word stays unquoted when it can be: a quoted word is never alias-expanded.
+        let plain = |w: &str| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_.+-:@%/".contains(c))
+        };
         let line = command
             .iter()
-            .map(|w| quote(w))
+            .enumerate()
+            .map(|(i, w)| {
+                if i == 0 && plain(w) {
+                    w.clone()
+                } else {
+                    quote(w)
+                }
+            })
             .collect::<Vec<_>>()
             .join(" ");
         log::debug!("WRAPPED CMD: {shell} -i -c {line}");
@@ -131,13 +144,16 @@ mod tests {
         let cmd = build(&["sh".into(), "-c".into(), "true".into()], &[], None, &penv).unwrap();
         assert_eq!(args(&cmd), ["sh", "-c", "true"]);
         let cmd = build(&["my-alias".into(), "it's".into()], &[], Some("p"), &penv).unwrap();
-        assert_eq!(
-            args(&cmd),
-            ["/bin/bash", "-i", "-c", "'my-alias' 'it'\\''s'"]
-        );
+        assert_eq!(args(&cmd), ["/bin/bash", "-i", "-c", "my-alias 'it'\\''s'"]);
         let fish = ProcessEnv::from_pairs([("PATH", "/usr/bin"), ("SHELL", "/usr/bin/fish")]);
         let cmd = build(&["ll".into(), "a\\b".into()], &[], None, &fish).unwrap();
-        assert_eq!(args(&cmd), ["/usr/bin/fish", "-i", "-c", "'ll' 'a\\\\b'"]);
+        assert_eq!(args(&cmd), ["/usr/bin/fish", "-i", "-c", "ll 'a\\\\b'"]);
+        let cmd = build(&["it's".into()], &[], None, &penv).unwrap();
+        assert_eq!(
+            args(&cmd),
+            ["/bin/bash", "-i", "-c", "'it'\\''s'"],
+            "a word that needs quoting is quoted"
+        );
         let no_shell = ProcessEnv::from_pairs([("PATH", "/usr/bin")]);
         let e = build(&["nope-not-here".into()], &[], None, &no_shell)
             .unwrap_err()

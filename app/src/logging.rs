@@ -27,10 +27,10 @@ impl Log for StderrLogger {
     fn flush(&self) {}
 }
 
-/// Installs the logger: warnings by default, `-v` debug, `-vv` trace (including the SDK's).
+/// Installs the logger: information by default, `-v` debug, `-vv` trace (including the SDK's).
 pub(crate) fn init(verbose: u8) {
     let level = match verbose {
-        0 => LevelFilter::Warn,
+        0 => LevelFilter::Info,
         1 => LevelFilter::Debug,
         _ => LevelFilter::Trace,
     };

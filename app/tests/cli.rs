@@ -1,7 +1,10 @@
 //! Binary-level tests of `aws-runas`: every run is a real child process with a cleared
 //! environment, a temporary `HOME` and no controlling terminal; STS and IAM come from moto.
 
+mod completion;
 mod e2e;
 mod errors;
+mod everyday;
 mod providers;
+mod shells;
 mod support;
