@@ -100,6 +100,9 @@ pub fn run(
     }
     #[cfg(not(unix))]
     {
+        // The console delivers Ctrl-C to the command too; aws-runas ignores it and reports the
+        // command's exit code.
+        let _ = ctrlc::set_handler(|| {});
         let status = cmd
             .status()
             .map_err(|e| anyhow::anyhow!("cannot run {}: {e}", command[0]))?;
