@@ -156,6 +156,9 @@ fn the_domain_has_no_io_dependencies() {
         "thiserror",
         "zeroize",
         "mockall",
+        "quick-xml",
+        "base64",
+        "serde_json",
     ];
     for dep in dependencies(&root().join("domain/Cargo.toml")) {
         assert!(

@@ -567,3 +567,464 @@ fn quote(text: &str) -> String {
         cut
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADMIN: &str = "arn:aws:iam::111111111111:role/FakeAdmin";
+    const ADMIN_IDP: &str = "arn:aws:iam::111111111111:saml-provider/FakeIdP";
+    const READER: &str = "arn:aws:iam::222222222222:role/path/FakeReader";
+    const READER_IDP: &str = "arn:aws:iam::222222222222:saml-provider/OtherIdP";
+
+    fn b64(xml: &str) -> String {
+        base64::engine::general_purpose::STANDARD.encode(xml)
+    }
+
+    /// A minimal response whose elements all carry `prefix` (none when empty).
+    fn response(prefix: &str, role_values: &[&str]) -> String {
+        let p = if prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{prefix}:")
+        };
+        let ns = if prefix.is_empty() {
+            "xmlns".to_string()
+        } else {
+            format!("xmlns:{prefix}")
+        };
+        let values: String = role_values
+            .iter()
+            .map(|v| format!("<{p}AttributeValue>{v}</{p}AttributeValue>"))
+            .collect();
+        format!(
+            r#"<?xml version="1.0"?>
+<{p}Response {ns}="urn:oasis:names:tc:SAML:2.0:protocol" IssueInstant="2024-05-01T11:00:00Z">
+  <{p}Status><{p}StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></{p}Status>
+  <{p}Assertion IssueInstant="2024-05-01T12:00:00Z">
+    <{p}Conditions NotOnOrAfter="2024-05-01T12:10:00Z"/>
+    <{p}AttributeStatement>
+      <{p}Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{values}</{p}Attribute>
+      <{p}Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">
+        <{p}AttributeValue>jane.doe</{p}AttributeValue>
+      </{p}Attribute>
+    </{p}AttributeStatement>
+  </{p}Assertion>
+</{p}Response>"#
+        )
+    }
+
+    fn parse_xml(xml: &str) -> Result<SamlResponse, SamlError> {
+        SamlResponse::parse(&b64(xml))
+    }
+
+    fn pairs(r: &SamlResponse) -> Vec<(&str, &str)> {
+        r.roles()
+            .iter()
+            .map(|g| (g.role().as_str(), g.provider_arn()))
+            .collect()
+    }
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn realistic_response_with_saml2_prefixes() {
+        let xml = include_str!("../../fixtures/saml/two-roles-saml2-prefix.xml");
+        let r = parse_xml(xml).unwrap();
+        assert_eq!(
+            pairs(&r),
+            [
+                (
+                    "arn:aws:iam::111111111111:role/FakeAdmin",
+                    "arn:aws:iam::111111111111:saml-provider/FakeIdP"
+                ),
+                (
+                    "arn:aws:iam::222222222222:role/teams/FakeReadOnly",
+                    "arn:aws:iam::222222222222:saml-provider/FakeIdP"
+                ),
+            ]
+        );
+        assert_eq!(r.session_name(), Some("jane.doe@example.com"));
+        assert_eq!(r.duration_cap(), Some(7200));
+        // The assertion's IssueInstant, not the Response's.
+        assert_eq!(r.issue_instant(), Some(at("2024-05-01T12:00:01Z")));
+        assert_eq!(r.not_on_or_after(), Some(at("2024-05-01T12:05:01Z")));
+        assert_eq!(r.usable_until(), at("2024-05-01T12:04:01Z"));
+        assert_eq!(r.assertion().expose(), b64(xml));
+    }
+
+    #[test]
+    fn realistic_response_without_prefixes_in_govcloud() {
+        let xml = include_str!("../../fixtures/saml/one-role-default-namespace.xml");
+        let r = parse_xml(xml).unwrap();
+        assert_eq!(
+            pairs(&r),
+            [(
+                "arn:aws-us-gov:iam::123456789012:role/FakeGovOps",
+                "arn:aws-us-gov:iam::123456789012:saml-provider/FakeIdP"
+            )]
+        );
+        assert_eq!(r.roles()[0].role().partition(), "aws-us-gov");
+        assert_eq!(r.session_name(), Some("fake-user"));
+        assert_eq!(r.duration_cap(), None);
+        // The earlier of the two NotOnOrAfter values, which is before IssueInstant + 4 min.
+        assert_eq!(r.not_on_or_after(), Some(at("2024-05-01T12:03:00Z")));
+        assert_eq!(r.usable_until(), at("2024-05-01T12:03:00Z"));
+    }
+
+    #[test]
+    fn role_and_provider_in_either_order() {
+        let r = parse_xml(&response(
+            "saml2",
+            &[
+                &format!("{ADMIN},{ADMIN_IDP}"),
+                &format!("{READER_IDP},{READER}"),
+            ],
+        ))
+        .unwrap();
+        assert_eq!(pairs(&r), [(ADMIN, ADMIN_IDP), (READER, READER_IDP)]);
+    }
+
+    #[test]
+    fn several_roles_in_every_partition_and_duplicates_kept_once() {
+        let values = [
+            "arn:aws:iam::111111111111:role/A,arn:aws:iam::111111111111:saml-provider/P",
+            "arn:aws-cn:iam::222222222222:saml-provider/P,arn:aws-cn:iam::222222222222:role/B",
+            " arn:aws-us-gov:iam::333333333333:role/x/y/C , arn:aws-us-gov:iam::333333333333:saml-provider/P ",
+            "arn:aws:iam::111111111111:role/A,arn:aws:iam::111111111111:saml-provider/Second",
+        ];
+        let r = parse_xml(&response("saml", &values)).unwrap();
+        let roles: Vec<(&str, &str)> = r
+            .roles()
+            .iter()
+            .map(|g| (g.role().partition(), g.role().role_name()))
+            .collect();
+        assert_eq!(roles, [("aws", "A"), ("aws-cn", "B"), ("aws-us-gov", "C")]);
+        assert_eq!(
+            r.roles()[0].provider_arn(),
+            "arn:aws:iam::111111111111:saml-provider/P"
+        );
+    }
+
+    #[test]
+    fn any_namespace_prefix() {
+        for prefix in ["saml", "saml2", "samlp", ""] {
+            let r = parse_xml(&response(prefix, &[&format!("{ADMIN},{ADMIN_IDP}")]))
+                .unwrap_or_else(|e| panic!("prefix {prefix:?}: {e}"));
+            assert_eq!(pairs(&r), [(ADMIN, ADMIN_IDP)], "prefix {prefix:?}");
+            assert_eq!(r.session_name(), Some("jane.doe"), "prefix {prefix:?}");
+            assert_eq!(r.issue_instant(), Some(at("2024-05-01T12:00:00Z")));
+        }
+    }
+
+    #[test]
+    fn whitespace_and_missing_padding_in_base64_are_tolerated() {
+        let xml = response("saml2", &[&format!("{ADMIN},{ADMIN_IDP}")]);
+        let encoded = b64(&xml);
+        let wrapped: String = encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        for text in [
+            format!("  {wrapped}\n"),
+            encoded.replace('A', " A\t"),
+            encoded.trim_end_matches('=').to_string(),
+        ] {
+            let r = SamlResponse::parse(&text).unwrap();
+            assert_eq!(pairs(&r), [(ADMIN, ADMIN_IDP)]);
+            // Kept exactly as received.
+            assert_eq!(r.assertion().expose(), text);
+        }
+    }
+
+    #[test]
+    fn entities_and_cdata_in_values_are_resolved() {
+        let value =
+            format!("<![CDATA[{ADMIN}]]>,arn:aws:iam::111111111111:saml-provider/Fake&#73;dP");
+        let xml = response("", &[&value]).replace(">jane.doe<", ">jane&amp;doe<");
+        let r = parse_xml(&xml).unwrap();
+        assert_eq!(pairs(&r), [(ADMIN, ADMIN_IDP)]);
+        assert_eq!(r.session_name(), Some("jane&doe"));
+    }
+
+    #[test]
+    fn malformed_base64() {
+        for text in ["not base64!", "QUJD$", "A"] {
+            let err = SamlResponse::parse(text).unwrap_err();
+            assert!(
+                matches!(err, SamlError::MalformedBase64 { .. }),
+                "{text}: {err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .starts_with("the SAML response is not valid base64: "),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_xml() {
+        let good = response("saml2", &[&format!("{ADMIN},{ADMIN_IDP}")]);
+        let cases: Vec<(String, &str)> = vec![
+            (
+                "just some text".to_string(),
+                "text outside the root element",
+            ),
+            (String::new(), "no root element"),
+            (
+                good[..good.find("</saml2:Assertion>").unwrap()].to_string(),
+                "the document ends inside an element",
+            ),
+            (good[..good.len() - 5].to_string(), "tag not closed"),
+            (
+                good.replace("</saml2:Status>", "</saml2:Statuz>"),
+                "ill-formed document",
+            ),
+            (format!("{good}<second/>"), "a second root element"),
+            (
+                good.replace(">jane.doe<", ">jane&nbsp;doe<"),
+                "unknown entity &nbsp;",
+            ),
+            (good.replace("Name=\"https", "Name=https"), "attribute"),
+        ];
+        for (xml, expected) in cases {
+            let encoded = b64(&xml);
+            let err = SamlResponse::parse(&encoded).unwrap_err();
+            let message = err.to_string();
+            assert!(
+                matches!(err, SamlError::MalformedXml { .. }),
+                "{expected}: {err:?}"
+            );
+            assert!(message.contains(expected), "{expected}: {message}");
+            assert!(
+                message.starts_with("the SAML response is not well-formed XML: "),
+                "{message}"
+            );
+            assert!(encoded.is_empty() || !message.contains(&encoded));
+        }
+        let not_utf8 = base64::engine::general_purpose::STANDARD.encode(b"<a>\xff</a>");
+        assert_eq!(
+            SamlResponse::parse(&not_utf8).unwrap_err().to_string(),
+            "the SAML response is not well-formed XML: the text is not UTF-8"
+        );
+    }
+
+    #[test]
+    fn no_aws_role_attribute() {
+        let without = response("saml2", &[]).replace(ROLE_ATTRIBUTE, "urn:example:groups");
+        let empty = response("saml2", &[]);
+        let blank = response("saml2", &["  "]).replace(
+            "<saml2:AttributeValue>  </saml2:AttributeValue>",
+            "<saml2:AttributeValue/>",
+        );
+        for xml in [without, empty] {
+            let err = parse_xml(&xml).unwrap_err();
+            assert_eq!(err, SamlError::NoRoleAttribute);
+            assert_eq!(
+                err.to_string(),
+                "the SAML assertion grants no AWS role: it has no \
+                 https://aws.amazon.com/SAML/Attributes/Role attribute value \
+                 (check the AWS application in the identity provider)"
+            );
+        }
+        // An empty value is a value, and not a pair.
+        assert!(matches!(
+            parse_xml(&blank).unwrap_err(),
+            SamlError::InvalidRoleValue { .. }
+        ));
+    }
+
+    #[test]
+    fn role_values_that_are_not_pairs() {
+        for (value, reason) in [
+            (ADMIN.to_string(), "separated by a comma"),
+            (
+                format!("{ADMIN},{ADMIN_IDP},{READER}"),
+                "separated by a comma",
+            ),
+            (format!("{ADMIN},{READER}"), "exactly one role ARN"),
+            (format!("{ADMIN_IDP},{READER_IDP}"), "exactly one role ARN"),
+            (
+                format!("arn:aws:iam::1x:role/Bad,{ADMIN_IDP}"),
+                "the role ARN is not valid",
+            ),
+            (
+                format!("{ADMIN},arn:aws:iam::111111111111:user/bob"),
+                "the SAML provider ARN is not valid",
+            ),
+            (
+                format!("{ADMIN},arn:aws:iam::111111111111:saml-provider/"),
+                "the SAML provider ARN is not valid",
+            ),
+        ] {
+            let err = parse_xml(&response("saml2", &[&value])).unwrap_err();
+            let SamlError::InvalidRoleValue { value: shown, .. } = &err else {
+                panic!("{value}: {err:?}");
+            };
+            assert_eq!(shown, &value);
+            let message = err.to_string();
+            assert!(message.contains(reason), "{message}");
+            assert!(
+                message.starts_with(&format!(
+                    "invalid value {value:?} of the SAML role attribute: "
+                )),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_bad_value_is_cut_short_in_the_error() {
+        let value = "x".repeat(1000);
+        let err = parse_xml(&response("", &[&value])).unwrap_err();
+        let SamlError::InvalidRoleValue { value: shown, .. } = err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(shown.chars().count(), QUOTE_LIMIT + 1);
+        assert!(shown.ends_with('…'));
+    }
+
+    #[test]
+    fn a_failure_status_is_reported() {
+        let xml = response("samlp", &[]).replace(
+            "<samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/>",
+            "<samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Responder\">\
+             <samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:AuthnFailed\"/>\
+             </samlp:StatusCode>",
+        );
+        let err = parse_xml(&xml).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the identity provider returned a SAML response with status \
+             urn:oasis:names:tc:SAML:2.0:status:Responder"
+        );
+    }
+
+    #[test]
+    fn unreadable_times_and_durations() {
+        let good = response("saml2", &[&format!("{ADMIN},{ADMIN_IDP}")]);
+        let err = parse_xml(&good.replace("2024-05-01T12:10:00Z", "tomorrow")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the SAML assertion's NotOnOrAfter \"tomorrow\" is not an RFC 3339 time"
+        );
+        let err = parse_xml(&good.replace("2024-05-01T12:00:00Z", "noon")).unwrap_err();
+        assert_eq!(
+            err,
+            SamlError::InvalidTimestamp {
+                attribute: "IssueInstant",
+                value: "noon".to_string()
+            }
+        );
+        for bad in ["1h", "-5", "0", "3600.5"] {
+            let xml = good.replace(
+                "</saml2:AttributeStatement>",
+                &format!(
+                    "<saml2:Attribute Name=\"{SESSION_DURATION_ATTRIBUTE}\">\
+                     <saml2:AttributeValue>{bad}</saml2:AttributeValue></saml2:Attribute>\
+                     </saml2:AttributeStatement>"
+                ),
+            );
+            assert_eq!(
+                parse_xml(&xml).unwrap_err().to_string(),
+                format!(
+                    "the SAML SessionDuration attribute {bad:?} is not a positive whole number of seconds"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn pick_role_cases() {
+        let one = parse_xml(&response("", &[&format!("{ADMIN},{ADMIN_IDP}")])).unwrap();
+        let two = parse_xml(&response(
+            "",
+            &[
+                &format!("{ADMIN},{ADMIN_IDP}"),
+                &format!("{READER},{READER_IDP}"),
+            ],
+        ))
+        .unwrap();
+        let admin = RoleArn::parse(ADMIN).unwrap();
+        let reader = RoleArn::parse(READER).unwrap();
+        let other = RoleArn::parse("arn:aws:iam::999999999999:role/Nope").unwrap();
+
+        // The configured role, with its own provider.
+        let RolePick::Role(g) = two.pick_role(Some(&reader)).unwrap() else {
+            panic!("expected a role");
+        };
+        assert_eq!((g.role(), g.provider_arn()), (&reader, READER_IDP));
+        // The only role when none is configured.
+        assert_eq!(
+            one.pick_role(None).unwrap(),
+            RolePick::Role(&one.roles()[0])
+        );
+        // A choice when several are granted and none is configured.
+        assert_eq!(two.pick_role(None).unwrap(), RolePick::Choose(two.roles()));
+        // A configured role that is not granted lists the granted ones, even with one granted.
+        let err = two.pick_role(Some(&other)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "role arn:aws:iam::999999999999:role/Nope is not granted by the SAML assertion; \
+                 granted roles: {ADMIN}, {READER}"
+            )
+        );
+        assert_eq!(
+            one.pick_role(Some(&reader)).unwrap_err(),
+            SamlError::RoleNotGranted {
+                wanted: reader.clone(),
+                granted: vec![admin.clone()]
+            }
+        );
+        assert_eq!(one.grant(&admin).unwrap().provider_arn(), ADMIN_IDP);
+        assert!(one.grant(&reader).is_none());
+    }
+
+    #[test]
+    fn usable_until_is_the_earlier_of_not_on_or_after_and_issue_instant_plus_4_minutes() {
+        let good = response("saml2", &[&format!("{ADMIN},{ADMIN_IDP}")]);
+        // NotOnOrAfter 12:10 is later than IssueInstant + 4 min.
+        let r = parse_xml(&good).unwrap();
+        assert_eq!(r.usable_until(), at("2024-05-01T12:04:00Z"));
+        assert!(r.is_usable_at(at("2024-05-01T12:03:59Z")));
+        assert!(!r.is_usable_at(at("2024-05-01T12:04:00Z")));
+        // NotOnOrAfter 12:02 is earlier.
+        let r = parse_xml(&good.replace("12:10:00Z", "12:02:00Z")).unwrap();
+        assert_eq!(r.usable_until(), at("2024-05-01T12:02:00Z"));
+        // Only one of the two times.
+        let r = parse_xml(&good.replace(" NotOnOrAfter=\"2024-05-01T12:10:00Z\"", "")).unwrap();
+        assert_eq!(r.not_on_or_after(), None);
+        assert_eq!(r.usable_until(), at("2024-05-01T12:04:00Z"));
+        let r = parse_xml(&good.replace(" IssueInstant=\"2024-05-01T12:00:00Z\"", "")).unwrap();
+        assert_eq!(r.issue_instant(), None);
+        assert_eq!(r.usable_until(), at("2024-05-01T12:10:00Z"));
+        // Neither: never reused.
+        let r = parse_xml(
+            &good
+                .replace(" IssueInstant=\"2024-05-01T12:00:00Z\"", "")
+                .replace(" NotOnOrAfter=\"2024-05-01T12:10:00Z\"", ""),
+        )
+        .unwrap();
+        assert_eq!(r.usable_until(), Timestamp::from_unix(0));
+        assert!(!r.is_usable_at(at("2024-05-01T12:00:00Z")));
+    }
+
+    #[test]
+    fn debug_shows_roles_but_never_the_assertion() {
+        let xml = include_str!("../../fixtures/saml/two-roles-saml2-prefix.xml");
+        let encoded = b64(xml);
+        let r = SamlResponse::parse(&encoded).unwrap();
+        let shown = format!("{r:?} {r:#?}");
+        assert!(!shown.contains(&encoded[..40]), "{shown}");
+        assert!(!shown.contains("FAKE-SIGNATURE"), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+        assert!(shown.contains("arn:aws:iam::111111111111:role/FakeAdmin"));
+        assert!(shown.contains("jane.doe@example.com"));
+    }
+}

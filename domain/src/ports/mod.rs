@@ -12,4 +12,5 @@ pub mod idp;
 pub mod process;
 pub mod profile_store;
 pub mod prompter;
+pub mod secret;
 pub mod sts;
