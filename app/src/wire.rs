@@ -295,6 +295,7 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
                     .get("USER")
                     .or_else(|| penv.get("USERNAME"))
                     .map(str::to_string),
+                saml: Mutex::new(None),
             };
             let rt = runtime.insert(new_runtime()?);
             let ports = Ports {
@@ -303,6 +304,7 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
                 prompter: &prompter,
                 clock: &clock,
                 process: &process,
+                idp: None,
             };
             rt.block_on(resolve::resolve(&chain, ports, &opts))?
         }

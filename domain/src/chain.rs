@@ -57,6 +57,20 @@ pub enum Base {
         /// The `sso_*` keys that define it (session keys merged in).
         fields: BTreeMap<String, String>,
     },
+    /// A SAML login at an identity provider, then AssumeRoleWithSAML (aws-runas's own source).
+    Saml {
+        /// The profile (`None` for a role ARN given on the command line).
+        profile: Option<String>,
+        /// `saml_auth_url`.
+        url: String,
+        /// The role to ask STS for (the jump role when there is one); `None`: pick from the
+        /// roles the assertion grants.
+        role: Option<RoleArn>,
+        /// Requested lifetime in seconds (the assertion's `SessionDuration` may lower it).
+        duration_secs: i64,
+        /// What clamping did.
+        clamp: Clamp,
+    },
     /// `credential_source` (Environment, Ec2InstanceMetadata, EcsContainer).
     NamedSource {
         /// The profile.
@@ -71,6 +85,7 @@ impl Base {
     pub fn profile(&self) -> Option<&str> {
         match self {
             Base::Environment { .. } => None,
+            Base::Saml { profile, .. } => profile.as_deref(),
             Base::AccessKey { profile, .. }
             | Base::Process { profile, .. }
             | Base::WebIdentityToken { profile, .. }
@@ -173,6 +188,20 @@ pub enum ChainError {
         "no credentials to assume {0} with: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY or add a [default] profile"
     )]
     NoBaseForArn(String),
+    /// Both a SAML and an OIDC identity provider.
+    #[error("profile `{0}` sets both saml_auth_url and web_identity_auth_url; keep one")]
+    BothIdpUrls(String),
+    /// `jump_role_arn` without a role to jump to.
+    #[error("profile `{0}` sets jump_role_arn but no role_arn to assume from it")]
+    JumpWithoutRole(String),
+    /// A source aws-runas does not support yet.
+    #[error("profile `{profile}` uses {what}, which aws-runas does not support yet")]
+    Unsupported {
+        /// The profile.
+        profile: String,
+        /// The key and what it means.
+        what: String,
+    },
     /// A `credential_process` that calls aws-runas for a profile already being resolved.
     #[error(
         "profile `{0}` is already being resolved by an aws-runas further up (a credential_process calls aws-runas for it); refusing to wait on ourselves"
@@ -442,6 +471,8 @@ pub struct RoleChain {
     pub hops: Vec<Hop>,
     /// Where the final role credentials are cached (when there are hops).
     pub role_cache: Option<(CacheKey, String)>,
+    /// Where the base's own STS result is cached, for bases that make one (SAML).
+    pub base_cache: Option<(CacheKey, String)>,
     /// The selected profile's resolved settings.
     pub settings: Settings,
 }
@@ -451,6 +482,14 @@ impl RoleChain {
     /// keys behind the profile, sharing the role path's cache entry. `None` when the chain has no
     /// session-token step (no role, a direct first hop, or temporary base credentials).
     pub fn session_only(&self) -> Option<RoleChain> {
+        if matches!(self.base, Base::Saml { .. }) {
+            // A jump role: the plain SAML credentials of the jump role.
+            return (!self.hops.is_empty()).then(|| RoleChain {
+                hops: vec![],
+                role_cache: None,
+                ..self.clone()
+            });
+        }
         let step = self.session_token.as_ref()?;
         if self.hops.is_empty() {
             return Some(self.clone());
@@ -466,9 +505,15 @@ impl RoleChain {
     /// Where the final result is cached, with its fingerprint: the role cache, else the
     /// session-token cache, else nothing (the base credentials are returned as they are).
     pub fn final_cache(&self) -> Option<(&CacheKey, &str)> {
+        let base = self
+            .base_cache
+            .as_ref()
+            .filter(|_| self.hops.is_empty())
+            .map(|(k, f)| (k, f.as_str()));
         self.role_cache
             .as_ref()
             .map(|(k, f)| (k, f.as_str()))
+            .or(base)
             .or_else(|| {
                 self.hops
                     .is_empty()
@@ -484,6 +529,9 @@ impl RoleChain {
 /// # Errors
 /// [`ChainError`] naming the profile and key at fault.
 pub fn plan(input: &PlanInput<'_>, target: &Target) -> Result<RoleChain, ChainError> {
+    if let Some(chain) = plan_idp(input, target)? {
+        return Ok(chain);
+    }
     let (profile, settings, aws, arn_hop) = match target {
         Target::Profile(p) => {
             let settings = resolve_settings(input.profiles, Some(p), input.env, input.flags);
@@ -627,8 +675,128 @@ pub fn plan(input: &PlanInput<'_>, target: &Target) -> Result<RoleChain, ChainEr
         session_token,
         hops,
         role_cache,
+        base_cache: None,
         settings,
     })
+}
+
+/// The plan of a profile whose settings name an identity provider (`saml_auth_url`), or `None`.
+/// Its `source_profile`, if any, only lends settings: the login is the source of credentials.
+fn plan_idp(input: &PlanInput<'_>, target: &Target) -> Result<Option<RoleChain>, ChainError> {
+    let (profile, arn) = match target {
+        Target::Profile(p) => (Some(p.clone()), None),
+        Target::Arn(a) => (None, Some(a.clone())),
+    };
+    let settings = resolve_settings(input.profiles, profile.as_deref(), input.env, input.flags);
+    let name = profile
+        .clone()
+        .unwrap_or_else(|| arn.as_ref().map(ToString::to_string).unwrap_or_default());
+    let (saml, oidc) = (
+        settings.get("saml_auth_url"),
+        settings.get("web_identity_auth_url"),
+    );
+    let url = match (saml, oidc) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => return Err(ChainError::BothIdpUrls(name)),
+        (None, Some(_)) => {
+            return Err(ChainError::Unsupported {
+                profile: name,
+                what: "web_identity_auth_url (a Web Identity login)".to_string(),
+            });
+        }
+        (Some(url), None) => url.to_string(),
+    };
+    if let Some(p) = &profile
+        && input.profiles.profile(p).is_none()
+        && input.flags.get_any().is_none()
+    {
+        return Err(if input.profiles.is_empty() {
+            ChainError::NoProfiles
+        } else {
+            ChainError::ProfileNotFound(p.clone())
+        });
+    }
+    if let Some(n) = profile.as_ref().filter(|p| input.resolving.contains(p)) {
+        return Err(ChainError::Reentrant(n.clone()));
+    }
+    let role = match arn {
+        Some(a) => Some(a),
+        None => settings.role_arn("role_arn")?,
+    };
+    let jump = settings.role_arn("jump_role_arn")?;
+    if jump.is_some() && role.is_none() {
+        return Err(ChainError::JumpWithoutRole(name));
+    }
+    let requested = match settings.duration_secs("credentials_duration")? {
+        Some(d) if d > 0 => Some(d),
+        _ => settings.seconds("duration_seconds")?,
+    };
+    let (duration_secs, clamp) = ROLE_LIMITS.clamp(requested);
+    let saml_role = jump.clone().or_else(|| role.clone());
+    let cache_name = match (&jump, &profile, &saml_role) {
+        (Some(j), _, _) => format!("{}-{}", j.account(), j.role_name()),
+        (None, Some(p), _) => p.clone(),
+        (None, None, Some(r)) => format!("{}-{}", r.account(), r.role_name()),
+        (None, None, None) => unreachable!("role-ARN mode always has a role"),
+    };
+    let base_fp = Fingerprint::of(&[
+        "saml",
+        &url,
+        saml_role.as_ref().map(RoleArn::as_str).unwrap_or(""),
+        &duration_secs.to_string(),
+        settings.get("saml_provider").unwrap_or(""),
+        settings.get("saml_username").unwrap_or(""),
+        input.endpoint,
+    ])
+    .hex();
+    let base_cache = Some((
+        CacheKey::new(CacheKind::SamlRole, cache_name),
+        base_fp.clone(),
+    ));
+    let mut hops = vec![];
+    let mut role_cache = None;
+    if let (Some(_), Some(target_role)) = (&jump, &role) {
+        let session_name = settings
+            .get("role_session_name")
+            .and_then(SessionName::sanitize);
+        hops.push(Hop {
+            profile: profile.clone(),
+            role_arn: target_role.clone(),
+            external_id: settings.get("external_id").map(str::to_string),
+            mfa_serial: None,
+            session_name: session_name.clone(),
+            duration_secs: CHAINED_ROLE_MAX_SECS,
+            clamp: Clamp::Kept,
+        });
+        let fp = Fingerprint::of(&[
+            "jump",
+            &base_fp,
+            target_role.as_str(),
+            settings.get("external_id").unwrap_or(""),
+            session_name.as_ref().map(SessionName::as_str).unwrap_or(""),
+        ])
+        .hex();
+        let role_name = profile
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", target_role.account(), target_role.role_name()));
+        role_cache = Some((CacheKey::new(CacheKind::AssumeRole, role_name), fp));
+    }
+    let base = Base::Saml {
+        profile: profile.clone(),
+        url,
+        role: saml_role,
+        duration_secs,
+        clamp,
+    };
+    Ok(Some(RoleChain {
+        profile,
+        base,
+        session_token: None,
+        hops,
+        role_cache,
+        base_cache,
+        settings,
+    }))
 }
 
 fn hop(
@@ -674,6 +842,10 @@ fn base_identity(base: &Base) -> String {
         } => format!("web:{profile}:{role_arn}:{token_file}"),
         Base::Sso { profile, .. } => format!("sso:{profile}"),
         Base::NamedSource { profile, source } => format!("named:{profile}:{source}"),
+        Base::Saml { url, role, .. } => format!(
+            "saml:{url}:{}",
+            role.as_ref().map(RoleArn::as_str).unwrap_or("")
+        ),
     }
 }
 

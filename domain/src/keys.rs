@@ -300,6 +300,152 @@ pub const KEYS: &[KeyDef] = &[
         Aws,
         "IAM Identity Center region (not supported yet)",
     )),
+    flag(
+        env(
+            key(
+                "saml_auth_url",
+                V::Url,
+                AwsRunas,
+                "SAML identity provider URL; selects a SAML login (AssumeRoleWithSAML)",
+            ),
+            &["SAML_AUTH_URL"],
+        ),
+        "saml-url",
+        'S',
+        &["SAML_AUTH_URL"],
+    ),
+    flag(
+        env(
+            key(
+                "saml_username",
+                V::Text,
+                AwsRunas,
+                "user name at the SAML identity provider (asked when unset)",
+            ),
+            &["SAML_USERNAME"],
+        ),
+        "username",
+        'U',
+        &["RUNAS_USERNAME", "SAML_USERNAME", "WEB_USERNAME"],
+    ),
+    flag(
+        env(
+            key(
+                "saml_provider",
+                V::Text,
+                AwsRunas,
+                "identity-provider adapter by name or alias (see `aws-runas providers`); detected from the URL when unset",
+            ),
+            &["SAML_PROVIDER"],
+        ),
+        "provider",
+        'R',
+        &["RUNAS_PROVIDER", "SAML_PROVIDER", "WEB_PROVIDER"],
+    ),
+    flag(
+        env(
+            key(
+                "jump_role_arn",
+                V::RoleArn,
+                AwsRunas,
+                "role assumed first with the SAML or OIDC login; role_arn is then assumed from it (1h)",
+            ),
+            &["JUMP_ROLE_ARN"],
+        ),
+        "jump-role",
+        'J',
+        &["JUMP_ROLE_ARN"],
+    ),
+    flag(
+        env(
+            key(
+                "mfa_type",
+                V::Text,
+                AwsRunas,
+                "second factor at the identity provider: auto (default), none, code or push",
+            ),
+            &["MFA_TYPE"],
+        ),
+        "mfa-type",
+        't',
+        &["MFA_TYPE"],
+    ),
+    key(
+        "password_store",
+        V::Text,
+        AwsRunas,
+        "where `aws-runas password` keeps the IdP password: file (default; obfuscated in the credentials file) or keyring",
+    ),
+    flag(
+        env(
+            key(
+                "web_identity_auth_url",
+                V::Url,
+                AwsRunas,
+                "OIDC identity provider URL; selects a Web Identity login (AssumeRoleWithWebIdentity)",
+            ),
+            &["WEB_IDENTITY_AUTH_URL"],
+        ),
+        "web-url",
+        'W',
+        &["WEB_AUTH_URL"],
+    ),
+    flag(
+        env(
+            key(
+                "web_identity_client_id",
+                V::Text,
+                AwsRunas,
+                "OIDC client id",
+            ),
+            &["WEB_IDENTITY_CLIENT_ID"],
+        ),
+        "web-client",
+        'C',
+        &["WEB_CLIENT_ID"],
+    ),
+    flag(
+        env(
+            key(
+                "web_identity_redirect_uri",
+                V::Url,
+                AwsRunas,
+                "OIDC redirect URI",
+            ),
+            &["WEB_IDENTITY_REDIRECT_URI"],
+        ),
+        "web-redirect",
+        'T',
+        &["WEB_REDIRECT_URI"],
+    ),
+    flag(
+        env(
+            key(
+                "web_identity_username",
+                V::Text,
+                AwsRunas,
+                "user name at the OIDC identity provider (asked when unset)",
+            ),
+            &["WEB_IDENTITY_USERNAME"],
+        ),
+        "username",
+        'U',
+        &["RUNAS_USERNAME", "SAML_USERNAME", "WEB_USERNAME"],
+    ),
+    flag(
+        env(
+            key(
+                "web_identity_provider",
+                V::Text,
+                AwsRunas,
+                "identity-provider adapter for the OIDC login",
+            ),
+            &["WEB_IDENTITY_PROVIDER"],
+        ),
+        "provider",
+        'R',
+        &["RUNAS_PROVIDER", "SAML_PROVIDER", "WEB_PROVIDER"],
+    ),
     env(
         key(
             "endpoint_url",
@@ -396,13 +542,13 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), KEYS.len());
-        let mut shorts: Vec<_> = KEYS
-            .iter()
-            .filter_map(|k| k.flag.and_then(|f| f.short))
-            .collect();
-        shorts.sort_unstable();
-        let n = shorts.len();
-        shorts.dedup();
-        assert_eq!(n, shorts.len());
+        // A flag may set several keys (-U sets both user names), but then it is the same flag.
+        for a in KEYS.iter().filter_map(|k| k.flag) {
+            for b in KEYS.iter().filter_map(|k| k.flag) {
+                if a.short == b.short || a.long == b.long {
+                    assert_eq!(a, b, "one letter or name, two different flags");
+                }
+            }
+        }
     }
 }

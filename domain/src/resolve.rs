@@ -6,9 +6,13 @@ use crate::credentials::Credentials;
 use crate::names::SessionName;
 use crate::ports::cache::{CacheEntry, CacheError, CacheKey, CacheLock, CredentialCache};
 use crate::ports::clock::Clock;
+use crate::ports::idp::{IdpConnector, IdpError};
 use crate::ports::process::{CredentialProcess, ProcessError};
 use crate::ports::prompter::{PromptError, Prompter};
-use crate::ports::sts::{AssumeRoleRequest, MfaAnswer, SessionTokenRequest, Sts, StsError};
+use crate::ports::sts::{
+    AssumeRoleRequest, MfaAnswer, SamlRoleRequest, SessionTokenRequest, Sts, StsError,
+};
+use crate::saml::{RoleGrant, RolePick, SamlError, SamlResponse};
 use crate::secret::Secret;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -26,6 +30,8 @@ pub struct Ports<'a> {
     pub clock: &'a dyn Clock,
     /// `credential_process` runner.
     pub process: &'a dyn CredentialProcess,
+    /// Identity-provider logins, for chains that start with one.
+    pub idp: Option<&'a dyn IdpConnector>,
 }
 
 impl std::fmt::Debug for Ports<'_> {
@@ -47,6 +53,8 @@ pub struct ResolveOptions {
     pub mfa_code: Mutex<Option<Secret>>,
     /// The OS login name, the fallback session name.
     pub login_name: Option<String>,
+    /// A SAML response already fetched in this process, reused while it is valid.
+    pub saml: Mutex<Option<SamlResponse>>,
 }
 
 /// Why no credentials could be had.
@@ -88,6 +96,18 @@ pub enum ResolveError {
     /// The `credential_process` failed.
     #[error(transparent)]
     Process(#[from] ProcessError),
+    /// The identity provider failed or refused.
+    #[error("identity provider login failed: {0}")]
+    Idp(#[from] IdpError),
+    /// The SAML response could not be used.
+    #[error(transparent)]
+    Saml(#[from] SamlError),
+    /// A login is needed but no identity-provider connector was given.
+    #[error("profile `{0}` needs an identity-provider login, which this command cannot do")]
+    NoIdp(String),
+    /// Several roles granted and nobody to choose.
+    #[error("the identity provider grants several roles and there is no terminal to choose on; set role_arn to one of: {}", .0.join(", "))]
+    RoleNotChosen(Vec<String>),
     /// A source aws-runas does not support (yet).
     #[error("profile `{profile}` uses {what}, which aws-runas does not support yet")]
     Unsupported {
@@ -167,7 +187,10 @@ async fn compute(
     ports: Ports<'_>,
     opts: &ResolveOptions,
 ) -> Result<Credentials, ResolveError> {
-    let mut current = base_credentials(&chain.base, ports)?;
+    let mut current = match &chain.base {
+        Base::Saml { .. } => saml_credentials(chain, ports, opts).await?,
+        other => base_credentials(other, ports)?,
+    };
     let mut satisfied: Option<String> = None;
     if let Some(step) = chain
         .session_token
@@ -346,6 +369,144 @@ fn base_credentials_with(
             profile,
             format!("credential_source = {source}"),
         )),
+        Base::Saml { profile, .. } => Err(ResolveError::NoIdp(profile.clone().unwrap_or_default())),
+    }
+}
+
+async fn saml_credentials(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    let Some((key, fp)) = chain.base_cache.as_ref() else {
+        return fetch_saml(chain, ports, opts).await;
+    };
+    if chain.hops.is_empty() {
+        // The final cache is the SAML entry: `resolve` holds its lock already.
+        return fetch_saml(chain, ports, opts).await;
+    }
+    let window = opts.refresh_window_secs;
+    if let Some(c) = fresh(ports.cache, key, fp, ports.clock, window) {
+        return Ok(c);
+    }
+    let _guard = acquire(ports, key, opts.lock_timeout)?;
+    if let Some(c) = fresh(ports.cache, key, fp, ports.clock, window) {
+        return Ok(c);
+    }
+    let creds = fetch_saml(chain, ports, opts).await?;
+    store(ports.cache, key, fp, &creds);
+    Ok(creds)
+}
+
+async fn fetch_saml(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    let Base::Saml {
+        role,
+        duration_secs,
+        clamp,
+        ..
+    } = &chain.base
+    else {
+        unreachable!("only called for SAML bases");
+    };
+    log::debug!("Detected expired or unset saml role credentials, refreshing");
+    let response = saml_response(chain, ports, opts).await?;
+    let grant = match response.pick_role(role.as_ref())? {
+        RolePick::Role(g) => g.clone(),
+        RolePick::Choose(grants) => choose_role(grants, ports)?,
+    };
+    if let Some(m) = clamp.message() {
+        log::debug!("{m}");
+    }
+    let duration_secs = match response.duration_cap() {
+        Some(cap) if cap < *duration_secs => {
+            log::debug!(
+                "the identity provider's SessionDuration ({cap}s) caps the requested {duration_secs}s"
+            );
+            cap.max(crate::duration::ROLE_LIMITS.min)
+        }
+        _ => *duration_secs,
+    };
+    let req = SamlRoleRequest {
+        role_arn: grant.role().clone(),
+        principal_arn: grant.provider_arn().to_string(),
+        assertion: response.assertion().clone(),
+        duration_secs,
+    };
+    let creds = ports
+        .sts
+        .assume_role_with_saml(&req)
+        .await
+        .map_err(|source| ResolveError::Sts {
+            context: format!(
+                "assuming {} with SAML{}",
+                grant.role(),
+                profile_suffix(&chain.profile)
+            ),
+            source,
+        })?;
+    log::debug!("SAML ROLE CREDENTIALS: {creds:?}");
+    Ok(creds)
+}
+
+/// The SAML response for a chain's login: the one already held when still valid, else a new
+/// login through the identity-provider connector.
+///
+/// # Errors
+/// [`ResolveError::NoIdp`] without a connector; [`ResolveError::Idp`] when the login fails;
+/// [`ResolveError::Saml`] when the response cannot be read.
+pub async fn saml_response(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<SamlResponse, ResolveError> {
+    let now = ports.clock.now();
+    if let Some(held) = opts
+        .saml
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .filter(|r| r.is_usable_at(now))
+    {
+        return Ok(held.clone());
+    }
+    let connector = ports
+        .idp
+        .ok_or_else(|| ResolveError::NoIdp(chain.profile.clone().unwrap_or_default()))?;
+    let idp = connector.connect().await?;
+    let assertion = idp.saml_assertion().await?;
+    let response = SamlResponse::parse(assertion.0.expose())?;
+    *opts
+        .saml
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(response.clone());
+    Ok(response)
+}
+
+fn choose_role(grants: &[RoleGrant], ports: Ports<'_>) -> Result<RoleGrant, ResolveError> {
+    let listed: Vec<String> = grants.iter().map(|g| g.role().to_string()).collect();
+    let mut menu = String::from("The identity provider grants these roles:");
+    for (i, r) in listed.iter().enumerate() {
+        menu.push_str(&format!("\n  {}) {r}", i + 1));
+    }
+    ports.prompter.notice(&menu);
+    match ports
+        .prompter
+        .read_line(&format!("Role [1-{}]: ", grants.len()))
+    {
+        Ok(answer) => {
+            let pick = answer
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=grants.len()).contains(n));
+            pick.map(|n| grants[n - 1].clone())
+                .ok_or(ResolveError::RoleNotChosen(listed))
+        }
+        Err(_) => Err(ResolveError::RoleNotChosen(listed)),
     }
 }
 
@@ -564,6 +725,7 @@ mod tests {
             lock_timeout: Duration::from_secs(1),
             mfa_code: Mutex::new(code.map(Secret::new)),
             login_name: Some("bob".into()),
+            saml: Mutex::new(None),
         }
     }
 
@@ -585,6 +747,7 @@ mod tests {
         resolve(
             chain,
             Ports {
+                idp: None,
                 sts,
                 cache,
                 prompter,
@@ -845,6 +1008,7 @@ mod tests {
         let creds = resolve(
             &chain,
             Ports {
+                idp: None,
                 sts: &sts,
                 cache: &cache,
                 prompter: &prompter,
@@ -900,6 +1064,313 @@ mod tests {
                     && e.contains("not support"),
                 "{e}"
             );
+        }
+    }
+
+    mod saml {
+        use super::*;
+        use crate::ports::idp::{IdentityProvider, IdpConnector, SamlAssertion};
+        use crate::ports::sts::SamlRoleRequest;
+        use base64::Engine as _;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        fn response(roles: &[&str], duration: Option<i64>) -> String {
+            let values: String = roles
+                .iter()
+                .map(|r| format!("<saml:AttributeValue>{r},arn:aws:iam::123456789012:saml-provider/corp</saml:AttributeValue>"))
+                .collect();
+            let duration = duration.map_or(String::new(), |d| {
+                format!(r#"<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration"><saml:AttributeValue>{d}</saml:AttributeValue></saml:Attribute>"#)
+            });
+            let xml = format!(
+                r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion IssueInstant="2023-11-14T22:13:20Z"><saml:Conditions NotOnOrAfter="2023-11-14T23:13:20Z"/><saml:AttributeStatement><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{values}</saml:Attribute><saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName"><saml:AttributeValue>alice@example.com</saml:AttributeValue></saml:Attribute>{duration}</saml:AttributeStatement></saml:Assertion></samlp:Response>"#
+            );
+            base64::engine::general_purpose::STANDARD.encode(xml)
+        }
+
+        #[derive(Debug)]
+        struct FakeIdp(String);
+
+        #[async_trait::async_trait]
+        impl IdentityProvider for FakeIdp {
+            async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
+                Ok(SamlAssertion(Secret::new(self.0.clone())))
+            }
+        }
+
+        struct Connector(String, AtomicUsize);
+
+        #[async_trait::async_trait]
+        impl IdpConnector for Connector {
+            async fn connect(&self) -> Result<Box<dyn IdentityProvider>, IdpError> {
+                self.1.fetch_add(1, Ordering::SeqCst);
+                Ok(Box::new(FakeIdp(self.0.clone())))
+            }
+        }
+
+        fn chain(extra: &[(&'static str, &'static str, &'static str)]) -> RoleChain {
+            let mut triples = vec![("corp", "saml_auth_url", "https://idp.example.org/saml")];
+            triples.extend_from_slice(extra);
+            let set = ProfileSet::from_triples(triples);
+            let (env, flags) = (Env::default(), FlagValues::new());
+            let input = PlanInput {
+                profiles: &set,
+                env: &env,
+                flags: &flags,
+                env_credentials: None,
+                resolving: &[],
+                endpoint: "e",
+            };
+            plan(&input, &Target::Profile("corp".into())).unwrap()
+        }
+
+        async fn run_saml(
+            chain: &RoleChain,
+            sts: &MockSts,
+            prompter: &MockPrompter,
+            connector: &Connector,
+        ) -> Result<Credentials, ResolveError> {
+            let clock = FixedClock(Timestamp::from_unix(NOW));
+            let (cache, process) = (MemCache::default(), no_process());
+            let ports = Ports {
+                sts,
+                cache: &cache,
+                prompter,
+                clock: &clock,
+                process: &process,
+                idp: Some(connector),
+            };
+            resolve(chain, ports, &opts(None)).await
+        }
+
+        const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
+        const READ: &str = "arn:aws:iam::123456789012:role/read";
+
+        #[tokio::test]
+        async fn configured_role_with_duration_capped_by_the_assertion() {
+            let chain = chain(&[
+                ("corp", "role_arn", ADMIN),
+                ("corp", "credentials_duration", "8h"),
+            ]);
+            assert_eq!(
+                chain.final_cache().unwrap().0,
+                &CacheKey::new(crate::ports::cache::CacheKind::SamlRole, "corp")
+            );
+            let mut sts = MockSts::new();
+            sts.expect_assume_role_with_saml()
+                .withf(|r: &SamlRoleRequest| {
+                    r.role_arn.as_str() == ADMIN
+                        && r.principal_arn.ends_with("saml-provider/corp")
+                        && r.duration_secs == 7200
+                })
+                .times(1)
+                .returning(|_| Ok(temp("ASIASAML", NOW + 7200)));
+            let connector = Connector(response(&[READ, ADMIN], Some(7200)), AtomicUsize::new(0));
+            let creds = run_saml(&chain, &sts, &MockPrompter::new(), &connector)
+                .await
+                .unwrap();
+            assert_eq!(creds.access_key_id(), "ASIASAML");
+        }
+
+        #[tokio::test]
+        async fn a_role_not_granted_lists_the_granted_ones() {
+            let chain = chain(&[("corp", "role_arn", "arn:aws:iam::123456789012:role/other")]);
+            let connector = Connector(response(&[READ, ADMIN], None), AtomicUsize::new(0));
+            let e = run_saml(&chain, &MockSts::new(), &MockPrompter::new(), &connector)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("role/other") && e.contains(READ) && e.contains(ADMIN),
+                "{e}"
+            );
+        }
+
+        #[tokio::test]
+        async fn several_roles_are_picked_on_the_terminal_or_listed_without_one() {
+            let chain = chain(&[]);
+            let connector = Connector(response(&[READ, ADMIN], None), AtomicUsize::new(0));
+            let mut sts = MockSts::new();
+            sts.expect_assume_role_with_saml()
+                .withf(|r| r.role_arn.as_str() == ADMIN)
+                .times(1)
+                .returning(|_| Ok(temp("ASIAPICK", NOW + 3600)));
+            let mut prompter = MockPrompter::new();
+            prompter
+                .expect_notice()
+                .withf(|m| m.contains(READ) && m.contains(ADMIN))
+                .times(1)
+                .return_const(());
+            prompter
+                .expect_read_line()
+                .times(1)
+                .returning(|_| Ok("2".into()));
+            assert_eq!(
+                run_saml(&chain, &sts, &prompter, &connector)
+                    .await
+                    .unwrap()
+                    .access_key_id(),
+                "ASIAPICK"
+            );
+
+            let mut no_tty = MockPrompter::new();
+            no_tty.expect_notice().return_const(());
+            no_tty
+                .expect_read_line()
+                .returning(|_| Err(PromptError::NoTerminal));
+            let e = run_saml(&chain, &MockSts::new(), &no_tty, &connector)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("set role_arn") && e.contains(READ), "{e}");
+        }
+
+        #[tokio::test]
+        async fn jump_role_then_target_for_an_hour() {
+            let chain = chain(&[("corp", "role_arn", ADMIN), ("corp", "jump_role_arn", READ)]);
+            assert_eq!(
+                chain.base_cache.as_ref().unwrap().0,
+                CacheKey::new(
+                    crate::ports::cache::CacheKind::SamlRole,
+                    "123456789012-read"
+                )
+            );
+            assert_eq!(
+                chain.role_cache.as_ref().unwrap().0,
+                CacheKey::new(crate::ports::cache::CacheKind::AssumeRole, "corp")
+            );
+            let mut sts = MockSts::new();
+            sts.expect_assume_role_with_saml()
+                .withf(|r| r.role_arn.as_str() == READ)
+                .times(1)
+                .returning(|_| Ok(temp("ASIAJUMP", NOW + 3600)));
+            sts.expect_get_caller_identity().returning(|_| {
+                Ok(CallerIdentity {
+                    account: "1".into(),
+                    arn: "arn:aws:sts::1:assumed-role/read/alice@example.com".into(),
+                    user_id: "x".into(),
+                })
+            });
+            sts.expect_assume_role()
+                .withf(|c, r| {
+                    c.access_key_id() == "ASIAJUMP"
+                        && r.role_arn.as_str() == ADMIN
+                        && r.duration_secs == 3600
+                        && r.session_name.as_str() == "alice@example.com"
+                })
+                .times(1)
+                .returning(|_, _| Ok(temp("ASIATARGET", NOW + 3600)));
+            let connector = Connector(response(&[READ, ADMIN], None), AtomicUsize::new(0));
+            assert_eq!(
+                run_saml(&chain, &sts, &MockPrompter::new(), &connector)
+                    .await
+                    .unwrap()
+                    .access_key_id(),
+                "ASIATARGET"
+            );
+            let session = chain.session_only().unwrap();
+            assert!(
+                session.hops.is_empty()
+                    && session.final_cache().unwrap().0.name() == "123456789012-read",
+                "-s gives the jump role"
+            );
+        }
+
+        #[tokio::test]
+        async fn an_assertion_is_reused_in_memory_while_valid() {
+            let chain = chain(&[("corp", "role_arn", ADMIN)]);
+            let connector = Connector(response(&[ADMIN], None), AtomicUsize::new(0));
+            let clock = FixedClock(Timestamp::from_unix(1_700_000_000 + 60));
+            let (cache, process, prompter, sts) = (
+                MemCache::default(),
+                no_process(),
+                MockPrompter::new(),
+                MockSts::new(),
+            );
+            let ports = Ports {
+                sts: &sts,
+                cache: &cache,
+                prompter: &prompter,
+                clock: &clock,
+                process: &process,
+                idp: Some(&connector),
+            };
+            let o = opts(None);
+            saml_response(&chain, ports, &o).await.unwrap();
+            saml_response(&chain, ports, &o).await.unwrap();
+            assert_eq!(connector.1.load(Ordering::SeqCst), 1);
+            let later = FixedClock(Timestamp::from_unix(1_700_000_000 + 300));
+            saml_response(
+                &chain,
+                Ports {
+                    clock: &later,
+                    ..ports
+                },
+                &o,
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                connector.1.load(Ordering::SeqCst),
+                2,
+                "IssueInstant + 4 min has passed"
+            );
+        }
+
+        #[tokio::test]
+        async fn bad_assertions_and_bad_configuration() {
+            let chain = chain(&[("corp", "role_arn", ADMIN)]);
+            let garbage = Connector("%%% not base64".into(), AtomicUsize::new(0));
+            let e = run_saml(&chain, &MockSts::new(), &MockPrompter::new(), &garbage)
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("base64"), "{e}");
+            let set = ProfileSet::from_triples([
+                ("both", "saml_auth_url", "https://a"),
+                ("both", "web_identity_auth_url", "https://b"),
+                ("jump", "saml_auth_url", "https://a"),
+                ("jump", "jump_role_arn", READ),
+            ]);
+            let (env, flags) = (Env::default(), FlagValues::new());
+            let input = PlanInput {
+                profiles: &set,
+                env: &env,
+                flags: &flags,
+                env_credentials: None,
+                resolving: &[],
+                endpoint: "e",
+            };
+            let e = plan(&input, &Target::Profile("both".into()))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("saml_auth_url and web_identity_auth_url"), "{e}");
+            let e = plan(&input, &Target::Profile("jump".into()))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("jump_role_arn but no role_arn"), "{e}");
+        }
+
+        #[test]
+        fn saml_settings_are_inherited_from_the_source_profile() {
+            let set = ProfileSet::from_triples([
+                ("saml", "saml_auth_url", "https://idp.example.org/saml"),
+                ("saml", "saml_username", "alice"),
+                ("app", "source_profile", "saml"),
+                ("app", "role_arn", ADMIN),
+            ]);
+            let (env, flags) = (Env::default(), FlagValues::new());
+            let input = PlanInput {
+                profiles: &set,
+                env: &env,
+                flags: &flags,
+                env_credentials: None,
+                resolving: &[],
+                endpoint: "e",
+            };
+            let chain = plan(&input, &Target::Profile("app".into())).unwrap();
+            assert!(matches!(&chain.base, Base::Saml { role: Some(r), .. } if r.as_str() == ADMIN));
+            assert_eq!(chain.settings.get("saml_username"), Some("alice"));
         }
     }
 }

@@ -63,6 +63,11 @@ impl FlagValues {
     fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
     }
+
+    /// Any one flag value, to tell "configured on the command line" from "configured nowhere".
+    pub fn get_any(&self) -> Option<&str> {
+        self.0.values().next().map(String::as_str)
+    }
 }
 
 /// Where a setting's value came from.

@@ -154,15 +154,44 @@ impl ProbeResponse {
     }
 }
 
-/// An adapter's settings: the profile's resolved keys, by name.
+/// An adapter's settings: the login's common values under well-known keys
+/// ([`IdpSettings::URL`], [`IdpSettings::USERNAME`], [`IdpSettings::MFA_TYPE`]), the adapter's own
+/// profile keys (namespaced `<name>_*`), and the secrets the user gave up front.
 ///
-/// Adapters deserialise what they need from it; their own keys are namespaced `<name>_*`.
+/// Adapters deserialise what they need from it. `Debug` never shows the secrets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IdpSettings {
     values: BTreeMap<String, String>,
+    password: Option<Secret>,
+    mfa_code: Option<Secret>,
 }
 
 impl IdpSettings {
+    /// Key of the identity provider's URL (`saml_auth_url` or `web_identity_auth_url`).
+    pub const URL: &'static str = "url";
+    /// Key of the user name, when configured (otherwise the adapter asks).
+    pub const USERNAME: &'static str = "username";
+    /// Key of the second-factor choice: `auto`, `none`, `code` or `push`.
+    pub const MFA_TYPE: &'static str = "mfa_type";
+
+    /// Adds the password and MFA code given up front (`-P`, the password store, `-o`).
+    #[must_use]
+    pub fn with_secrets(mut self, password: Option<Secret>, mfa_code: Option<Secret>) -> Self {
+        self.password = password;
+        self.mfa_code = mfa_code;
+        self
+    }
+
+    /// The password, when given up front; otherwise the adapter asks through the prompter.
+    pub fn password(&self) -> Option<&Secret> {
+        self.password.as_ref()
+    }
+
+    /// The MFA code, when given up front (`-o` / `MFA_CODE`); used for the first question only.
+    pub fn mfa_code(&self) -> Option<&Secret> {
+        self.mfa_code.as_ref()
+    }
+
     /// Builds settings from key/value pairs.
     pub fn from_pairs<I, K, V>(pairs: I) -> Self
     where
@@ -175,6 +204,8 @@ impl IdpSettings {
                 .into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
+            password: None,
+            mfa_code: None,
         }
     }
 
@@ -254,6 +285,19 @@ pub enum IdpError {
     /// The adapter does not do this.
     #[error("{0}")]
     Unsupported(String),
+}
+
+/// Picks and builds the identity-provider adapter for one login, only when it is needed (a
+/// credential-cache hit never calls it).
+#[async_trait::async_trait]
+pub trait IdpConnector: Send + Sync {
+    /// The adapter named by `saml_provider` / `-R`, else the one whose URL matcher accepts the
+    /// URL, else the one whose probe matcher accepts one probe response; built with its settings.
+    ///
+    /// # Errors
+    /// [`IdpError::InvalidConfiguration`] for an unknown name or an undetectable provider,
+    /// naming the URL and the known providers.
+    async fn connect(&self) -> Result<Box<dyn IdentityProvider>, IdpError>;
 }
 
 /// The constructor an adapter registers.
