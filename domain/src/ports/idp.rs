@@ -221,7 +221,8 @@ impl IdpSettings {
 }
 
 /// How adapters must talk HTTP: handed in, never made up by the adapter.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` drops any `user:password@` of the proxy.
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpSettings {
     /// Per-request timeout.
     pub timeout: Duration,
@@ -233,6 +234,28 @@ pub struct HttpSettings {
     pub ca_bundle: Option<std::path::PathBuf>,
     /// Where the IdP cookie jar is kept.
     pub cookie_jar: Option<std::path::PathBuf>,
+}
+
+impl fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let proxy = self
+            .proxy
+            .as_deref()
+            .map(|p| match (p.find("://"), p.rfind('@')) {
+                (Some(i), Some(at)) if at > i => {
+                    format!("{}** redacted **@{}", &p[..i + 3], &p[at + 1..])
+                }
+                (None, Some(at)) => format!("** redacted **@{}", &p[at + 1..]),
+                _ => p.to_string(),
+            });
+        f.debug_struct("HttpSettings")
+            .field("timeout", &self.timeout)
+            .field("proxy", &proxy)
+            .field("no_proxy", &self.no_proxy)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("cookie_jar", &self.cookie_jar)
+            .finish()
+    }
 }
 
 /// What an adapter receives instead of making it itself.
@@ -285,6 +308,9 @@ pub enum IdpError {
     /// The adapter does not do this.
     #[error("{0}")]
     Unsupported(String),
+    /// A question to the user got no answer (no terminal, Ctrl-D).
+    #[error("{0}")]
+    Prompt(#[from] crate::ports::prompter::PromptError),
 }
 
 /// Picks and builds the identity-provider adapter for one login, only when it is needed (a
@@ -598,6 +624,22 @@ mod tests {
         assert!(
             e.contains("crate-a") && e.contains("crate-c") && e.contains("`first`"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn http_settings_debug_hides_the_proxy_password() {
+        let h = HttpSettings {
+            timeout: Duration::from_secs(1),
+            proxy: Some("http://bob:hunter2@proxy:3128".into()),
+            no_proxy: None,
+            ca_bundle: None,
+            cookie_jar: None,
+        };
+        let shown = format!("{h:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("proxy:3128"),
+            "{shown}"
         );
     }
 
