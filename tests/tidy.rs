@@ -121,7 +121,7 @@ fn adapter_packages_follow_the_naming_rule() {
         );
         let prefix = folder.split('-').next().unwrap();
         assert!(
-            ["config", "cache", "sts", "prompt", "process", "idp", "sdk"].contains(&prefix),
+            ["config", "cache", "sts", "prompt", "process", "idp", "sdk", "secret"].contains(&prefix),
             "unknown port prefix in {folder}"
         );
     }
