@@ -77,6 +77,42 @@ pub struct Cli {
     #[arg(short = 'X', long = "external-id", value_name = "ID")]
     pub external_id: Option<String>,
 
+    /// SAML identity-provider URL [env: SAML_AUTH_URL]
+    #[arg(short = 'S', long = "saml-url", value_name = "URL")]
+    pub saml_url: Option<String>,
+
+    /// OIDC identity-provider URL [env: WEB_AUTH_URL]
+    #[arg(short = 'W', long = "web-url", value_name = "URL")]
+    pub web_url: Option<String>,
+
+    /// OIDC client id [env: WEB_CLIENT_ID]
+    #[arg(short = 'C', long = "web-client", value_name = "ID")]
+    pub web_client: Option<String>,
+
+    /// OIDC redirect URI [env: WEB_REDIRECT_URI]
+    #[arg(short = 'T', long = "web-redirect", value_name = "URI")]
+    pub web_redirect: Option<String>,
+
+    /// User name at the identity provider [env: RUNAS_USERNAME, SAML_USERNAME, WEB_USERNAME]
+    #[arg(short = 'U', long = "username", value_name = "NAME")]
+    pub username: Option<String>,
+
+    /// Password at the identity provider, in plain text [env: RUNAS_PASSWORD, SAML_PASSWORD, WEB_PASSWORD]
+    #[arg(short = 'P', long = "password", value_name = "PASSWORD")]
+    pub password: Option<String>,
+
+    /// Identity-provider adapter by name, see `aws-runas providers` [env: RUNAS_PROVIDER, SAML_PROVIDER, WEB_PROVIDER]
+    #[arg(short = 'R', long = "provider", value_name = "NAME")]
+    pub provider: Option<String>,
+
+    /// Second factor at the identity provider: auto, none, code or push [env: MFA_TYPE]
+    #[arg(short = 't', long = "mfa-type", value_name = "TYPE")]
+    pub mfa_type: Option<String>,
+
+    /// Role to assume first with the SAML or OIDC login [env: JUMP_ROLE_ARN]
+    #[arg(short = 'J', long = "jump-role", value_name = "ARN")]
+    pub jump_role: Option<String>,
+
     /// Output format
     #[arg(
         short = 'O',
@@ -155,6 +191,12 @@ pub enum Command {
     },
     /// List the identity-provider adapters linked into this binary
     Providers,
+    /// Store the identity-provider password of a profile (obfuscated in the credentials file, or in the OS keyring)
+    #[command(alias = "passwd", alias = "pw")]
+    Password {
+        /// Profile (default: AWS_PROFILE)
+        profile: Option<String>,
+    },
     /// Print the shell completion script for bash, zsh, fish or powershell
     Completion {
         /// The shell.
@@ -312,7 +354,16 @@ mod tests {
 
     #[test]
     fn subcommands_are_known() {
-        for w in ["list", "ls", "providers", "completion", "help"] {
+        for w in [
+            "list",
+            "ls",
+            "providers",
+            "completion",
+            "help",
+            "password",
+            "passwd",
+            "pw",
+        ] {
             assert!(is_subcommand(w), "{w}");
         }
         assert!(!is_subcommand("my-profile"));

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod completion;
 pub mod exec;
+pub mod idp;
 mod logging;
 pub mod output;
 pub mod providers;

@@ -6,10 +6,13 @@ use crate::output;
 use anyhow::{Context as _, Result, anyhow, bail};
 use aws_runas_cache_file::FileCache;
 use aws_runas_config_file::{ConfigFileStore, FileLocations, ParseMode, Platform, SectionEdit};
-use aws_runas_domain::chain::{PlanInput, RoleChain, Target, plan};
+use aws_runas_domain::chain::{Base, PlanInput, RoleChain, Target, plan};
 use aws_runas_domain::ports::clock::Clock;
 use aws_runas_domain::ports::iam::Iam;
+use aws_runas_domain::ports::idp::{HttpSettings, IdpConnector};
 use aws_runas_domain::ports::profile_store::ProfileStore;
+use aws_runas_domain::ports::prompter::Prompter;
+use aws_runas_domain::ports::secret::{PasswordKind, SecretStore};
 use aws_runas_domain::ports::sts::Sts;
 use aws_runas_domain::resolve::{self, Ports, ResolveOptions};
 use aws_runas_domain::settings::{Env, FlagValues};
@@ -19,11 +22,14 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// How long to wait for another aws-runas that is refreshing the same credentials.
 const LOCK_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long one identity-provider request may take.
+const IDP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long one STS call may take.
 const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -114,6 +120,16 @@ impl<'a> Context<'a> {
         flags.set("credentials_duration", cli.role_duration.clone());
         flags.set("mfa_serial", cli.mfa_serial.clone());
         flags.set("external_id", cli.external_id.clone());
+        flags.set("saml_auth_url", cli.saml_url.clone());
+        flags.set("web_identity_auth_url", cli.web_url.clone());
+        flags.set("web_identity_client_id", cli.web_client.clone());
+        flags.set("web_identity_redirect_uri", cli.web_redirect.clone());
+        flags.set("saml_username", cli.username.clone());
+        flags.set("web_identity_username", cli.username.clone());
+        flags.set("saml_provider", cli.provider.clone());
+        flags.set("web_identity_provider", cli.provider.clone());
+        flags.set("mfa_type", cli.mfa_type.clone());
+        flags.set("jump_role_arn", cli.jump_role.clone());
         Ok(Context {
             penv,
             locations,
@@ -210,6 +226,85 @@ impl<'a> Context<'a> {
     fn cache(&self) -> FileCache {
         FileCache::new(cache_dir(self.locations.config()))
     }
+
+    fn secret_store(&self, chain: &RoleChain) -> Box<dyn SecretStore> {
+        self.secret_store_for(&chain.settings)
+    }
+
+    fn secret_store_for(
+        &self,
+        settings: &aws_runas_domain::settings::Settings,
+    ) -> Box<dyn SecretStore> {
+        match settings.get("password_store").map(str::trim) {
+            Some(s) if s.eq_ignore_ascii_case("keyring") => Box::new(
+                aws_runas_secret_keyring::KeyringSecretStore::new(Duration::from_secs(5)),
+            ),
+            Some(s) if !s.eq_ignore_ascii_case("file") => {
+                log::warn!(
+                    "password_store = {s} is not known (use file or keyring); using the credentials file"
+                );
+                Box::new(aws_runas_config_file::CredentialsFileSecretStore::new(
+                    self.locations.credentials(),
+                ))
+            }
+            _ => Box::new(aws_runas_config_file::CredentialsFileSecretStore::new(
+                self.locations.credentials(),
+            )),
+        }
+    }
+
+    fn password_flag(&self, cli: &Cli) -> Option<Secret> {
+        cli.password
+            .clone()
+            .or_else(|| {
+                ["RUNAS_PASSWORD", "SAML_PASSWORD", "WEB_PASSWORD"]
+                    .iter()
+                    .find_map(|v| self.penv.get(v).map(str::to_string))
+            })
+            .filter(|p| !p.is_empty())
+            .map(Secret::new)
+    }
+
+    fn http_settings(&self, aws: &aws_runas_sts_sdk::AwsSettings) -> HttpSettings {
+        HttpSettings {
+            timeout: IDP_TIMEOUT,
+            proxy: aws.https_proxy.clone(),
+            no_proxy: aws.no_proxy.clone(),
+            ca_bundle: aws.ca_bundle.clone(),
+            cookie_jar: Some(cache_dir(self.locations.config()).join(".aws_runas.cookies")),
+        }
+    }
+
+    /// The identity-provider connector of a chain that starts with a login, else `None`.
+    fn connector(
+        &self,
+        cli: &Cli,
+        chain: &RoleChain,
+        aws: &aws_runas_sts_sdk::AwsSettings,
+        prompter: &Arc<aws_runas_prompt_term::TermPrompter>,
+    ) -> Option<crate::idp::AppConnector> {
+        let Base::Saml { url, .. } = &chain.base else {
+            return None;
+        };
+        let s = &chain.settings;
+        Some(crate::idp::AppConnector {
+            url: url.clone(),
+            provider: s.get("saml_provider").map(str::to_string),
+            username: s.get("saml_username").map(str::to_string),
+            mfa_type: s.get("mfa_type").map(str::to_string),
+            profile_keys: crate::idp::layered_profile_keys(
+                &self.profiles,
+                chain.profile.as_deref(),
+            ),
+            password_flag: self.password_flag(cli),
+            store: self.secret_store(chain),
+            kind: PasswordKind::Saml,
+            mfa_code: cli.otp.clone().filter(|c| !c.is_empty()).map(Secret::new),
+            prompter: Arc::clone(prompter) as Arc<dyn Prompter>,
+            clock: Arc::new(SystemClock),
+            http: self.http_settings(aws),
+        })
+    }
 }
 
 /// Runs the command line; returns the exit code.
@@ -228,6 +323,7 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
             print_stdout(&crate::completion::script(*shell))?;
             return Ok(ExitCode::SUCCESS);
         }
+        Some(Command::Password { profile }) => return password(cli, penv, profile.as_deref()),
         Some(Command::List {
             what: ListWhat::Mfa { profile },
         }) => return list(cli, penv, profile.as_deref(), List::Mfa),
@@ -283,9 +379,10 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
         None => {
             log::debug!("cache miss: building the STS client and the async runtime");
             let sts = aws_runas_sts_sdk::SdkSts::new(aws.clone());
-            let prompter = aws_runas_prompt_term::TermPrompter::new(
+            let prompter = Arc::new(aws_runas_prompt_term::TermPrompter::new(
                 aws_runas_prompt_term::TermSettings::controlling_terminal(),
-            );
+            ));
+            let connector = ctx.connector(cli, &chain, &aws, &prompter);
             let process = ctx.process_runner(&chain);
             let opts = ResolveOptions {
                 refresh_window_secs: aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
@@ -301,10 +398,10 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
             let ports = Ports {
                 sts: &sts,
                 cache: &cache,
-                prompter: &prompter,
+                prompter: prompter.as_ref(),
                 clock: &clock,
                 process: &process,
-                idp: None,
+                idp: connector.as_ref().map(|c| c as &dyn IdpConnector),
             };
             rt.block_on(resolve::resolve(&chain, ports, &opts))?
         }
@@ -399,6 +496,14 @@ fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Res
     let target = Target::Profile(name.clone());
     let aws = ctx.aws_settings(&target);
     let chain = ctx.chain(&target, &aws)?;
+    if matches!(chain.base, Base::Saml { .. }) {
+        if which == List::Mfa {
+            bail!(
+                "detected SAML or Web Identity profile `{name}`, only IAM profiles support MFA device retrieval"
+            );
+        }
+        return list_saml_roles(cli, &ctx, &chain, &aws);
+    }
     let process = ctx.process_runner(&chain);
     let base = resolve::base_credentials_of(&chain, &process)?;
     let rt = new_runtime()?;
@@ -435,6 +540,121 @@ fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Res
         }
     }
     print_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list_saml_roles(
+    cli: &Cli,
+    ctx: &Context<'_>,
+    chain: &RoleChain,
+    aws: &aws_runas_sts_sdk::AwsSettings,
+) -> Result<ExitCode> {
+    let prompter = Arc::new(aws_runas_prompt_term::TermPrompter::new(
+        aws_runas_prompt_term::TermSettings::controlling_terminal(),
+    ));
+    let connector = ctx
+        .connector(cli, chain, aws, &prompter)
+        .expect("a SAML chain has a connector");
+    let (cache, clock) = (ctx.cache(), SystemClock);
+    let process = ctx.process_runner(chain);
+    let sts = aws_runas_sts_sdk::SdkSts::new(aws.clone());
+    let opts = ResolveOptions {
+        refresh_window_secs: aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
+        lock_timeout: LOCK_TIMEOUT,
+        mfa_code: Mutex::new(None),
+        login_name: None,
+        saml: Mutex::new(None),
+    };
+    let ports = Ports {
+        sts: &sts,
+        cache: &cache,
+        prompter: prompter.as_ref(),
+        clock: &clock,
+        process: &process,
+        idp: Some(&connector),
+    };
+    let response = new_runtime()?.block_on(resolve::saml_response(chain, ports, &opts))?;
+    let who = response
+        .session_name()
+        .map(str::to_string)
+        .or_else(|| chain.settings.get("saml_username").map(str::to_string))
+        .unwrap_or_default();
+    let mut roles: Vec<String> = response
+        .roles()
+        .iter()
+        .map(|g| g.role().to_string())
+        .filter(|r| !r.contains('*'))
+        .collect();
+    roles.sort();
+    roles.dedup();
+    let mut out = format!("Available role ARNs for {who}\n");
+    for r in roles {
+        out.push_str(&format!("  {r}\n"));
+    }
+    print_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `aws-runas password <profile>`: stores the identity-provider password of the profile's URL.
+fn password(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>) -> Result<ExitCode> {
+    let name = profile
+        .map(str::to_string)
+        .or_else(|| {
+            penv.get("AWS_PROFILE")
+                .or_else(|| penv.get("AWS_DEFAULT_PROFILE"))
+                .map(str::to_string)
+        })
+        .ok_or(NothingToDo)?;
+    let ctx = Context::load(cli, penv)?;
+    let settings = aws_runas_domain::settings::resolve_settings(
+        &ctx.profiles,
+        Some(&name),
+        &ctx.env,
+        &ctx.flags,
+    );
+    if ctx.profiles.profile(&name).is_none() && cli.saml_url.is_none() && cli.web_url.is_none() {
+        bail!("profile `{name}` not found in the config or credentials file");
+    }
+    let (url, kind) = match (
+        settings.get("saml_auth_url"),
+        settings.get("web_identity_auth_url"),
+    ) {
+        (Some(_), Some(_)) => bail!(
+            "profile `{name}` sets both saml_auth_url and web_identity_auth_url, only 1 allowed"
+        ),
+        (None, None) => bail!(
+            "profile `{name}` has no identity provider: set saml_auth_url or web_identity_auth_url"
+        ),
+        (Some(u), None) => (u.to_string(), PasswordKind::Saml),
+        (None, Some(u)) => (u.to_string(), PasswordKind::WebIdentity),
+    };
+    let secret = match ctx.password_flag(cli) {
+        Some(p) => p,
+        None => {
+            let prompter = aws_runas_prompt_term::TermPrompter::new(
+                aws_runas_prompt_term::TermSettings::controlling_terminal(),
+            );
+            let p = prompter.read_secret("Password: ").map_err(|e| {
+                anyhow!("cannot ask for the password of {url}: {e}; pass it with -P")
+            })?;
+            if p.is_empty() {
+                bail!("no password entered for {url}");
+            }
+            p
+        }
+    };
+    ctx.secret_store_for(&settings).set(&url, kind, &secret)?;
+    let where_ = match settings.get("password_store") {
+        Some(s) if s.trim().eq_ignore_ascii_case("keyring") => "the OS keyring".to_string(),
+        _ => format!(
+            "{} (obfuscated, not encrypted)",
+            ctx.locations.credentials().display()
+        ),
+    };
+    log::info!(
+        "password for {} stored in {where_}",
+        aws_runas_idp_support::display_url(&url)
+    );
     Ok(ExitCode::SUCCESS)
 }
 
