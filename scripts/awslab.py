@@ -59,10 +59,18 @@ class Lab:
             ],
         }
         iam.create_role(RoleName="demo-admin", AssumeRolePolicyDocument=json.dumps(trust))
+        metadata = '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://mock.example"/>'
+        provider = iam.create_saml_provider(SAMLMetadataDocument=metadata, Name="demo-mock")["SAMLProviderArn"]
+        saml_trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithSAML"}],
+        }
+        iam.create_role(RoleName="demo-saml", AssumeRolePolicyDocument=json.dumps(saml_trust))
         fill = {
             "@MFA_SERIAL@": mfa["SerialNumber"],
             "@ACCESS_KEY_ID@": key["AccessKeyId"],
             "@SECRET_ACCESS_KEY@": key["SecretAccessKey"],
+            "@SAML_PROVIDER@": provider,
         }
         for name in ("config", "credentials"):
             text = (REPO / "fixtures" / "demo" / name).read_text()

@@ -23,6 +23,9 @@ try:
     show("when do they expire?", ["-e", "demo-admin"], lab)
     show("run a command with the credentials", ["demo-admin", "sh", "-c", 'echo "the child sees $AWS_ACCESS_KEY_ID in $AWS_REGION"'], lab)
     show("the IAM user's own MFA session (GetSessionToken), cached and shared", ["demo-user"], lab)
+    show("a SAML login (the built-in mock identity provider), then AssumeRoleWithSAML", ["-O", "json", "demo-saml"], lab)
+    show("the roles the identity provider grants", ["list", "roles", "demo-saml"], lab)
+    show("the identity-provider adapters in this build", ["providers"], lab)
     print("\ncache files written (mode 0600):")
     for f in sorted((lab.home / ".aws").glob(".aws_*")):
         if not f.name.endswith(".lock"):

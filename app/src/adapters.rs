@@ -1,5 +1,6 @@
 //! Names every identity-provider adapter crate once, so the linker keeps their `inventory`
-//! registrations (an adapter only listed in `Cargo.toml` is dropped silently; see inventory#7,
-//! cargo#9391). The tidy test checks that every `adapters/idp-*` folder appears here.
-//!
-//! No identity-provider adapter exists yet; the SAML and OIDC issues add one line each.
+//! registrations: an adapter only listed in `Cargo.toml` is dropped silently (inventory#7,
+//! cargo#9391). The tidy test checks that every `adapters/idp-*` folder appears here, and a test
+//! asserts the exact set of registered names.
+
+use aws_runas_idp_forms as _;

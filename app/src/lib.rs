@@ -65,10 +65,27 @@ pub fn main_entry() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(e) => {
-            eprintln!("aws-runas: {}", one_line(&format!("{e:#}")));
+            eprintln!("aws-runas: {}", one_line(&error_text(&e)));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, each cause added only when the text so far does not already say it
+/// (library errors often include their source in their own message).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 fn one_line(text: &str) -> String {

@@ -7,10 +7,11 @@ struct StderrLogger(LevelFilter);
 
 impl Log for StderrLogger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= self.0
-            && (metadata.target().starts_with("aws_runas")
-                || metadata.level() <= Level::Warn
-                || self.0 == LevelFilter::Trace)
+        // Our own crates log at the chosen level; third-party crates (HTML parsers, HTTP
+        // stacks) only their warnings, because their debug output can carry page contents,
+        // cookies and assertions.
+        let ours = metadata.target().starts_with("aws_runas");
+        metadata.level() <= self.0 && (ours || metadata.level() <= Level::Warn)
     }
 
     fn log(&self, record: &Record<'_>) {

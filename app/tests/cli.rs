@@ -6,5 +6,6 @@ mod e2e;
 mod errors;
 mod everyday;
 mod providers;
+mod saml;
 mod shells;
 mod support;

@@ -171,10 +171,10 @@ pub async fn resolve(
         );
         return Ok(c);
     }
-    let label = if chain.hops.is_empty() {
-        "session token"
-    } else {
-        "assume role"
+    let label = match (&chain.base, chain.hops.is_empty()) {
+        (_, false) => "assume role",
+        (Base::Saml { .. }, true) => "saml role",
+        (_, true) => "session token",
     };
     log::debug!("Detected expired or unset {label} credentials, refreshing");
     let creds = compute(chain, ports, opts).await?;

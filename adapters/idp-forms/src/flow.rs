@@ -1,0 +1,342 @@
+//! The login walk: open the configured page, then answer page after page (login form, user-name
+//! page, one-time-code page, forms with nothing to fill) until the goal is reached.
+//!
+//! The walk is bounded: at most [`MAX_PAGES`] pages, each reached through at most the support
+//! crate's redirect bound, each request within the configured timeout.
+//! The goal decides when the walk is over; today that is a page carrying a `SAMLResponse`.
+//! An OIDC goal will stop at the redirect to its `redirect_uri` instead (see [`Goal`]), with the
+//! same page handling on the way.
+
+use crate::page::{
+    FieldNames, PageKind, button_to_press, classify, error_banner, password_field, username_field,
+};
+use crate::settings::{FormsSettings, MfaMode};
+use async_trait::async_trait;
+use aws_runas_domain::Secret;
+use aws_runas_domain::ports::idp::{IdentityProvider, IdpDeps, IdpError, SamlAssertion};
+use aws_runas_domain::ports::prompter::Prompter;
+use aws_runas_idp_support::{
+    Form, HtmlPage, HttpClient, HttpRequest, HttpResponse, Method, RedirectAction, display_url,
+};
+use std::fmt;
+use std::sync::Arc;
+
+/// How many pages one login may go through before the adapter gives up.
+pub(crate) const MAX_PAGES: usize = 15;
+
+/// How many one-time codes one login may send before the adapter gives up.
+pub(crate) const MAX_CODES: usize = 3;
+
+const STEP_OPEN: &str = "opening the login page";
+const STEP_USERNAME: &str = "posting the user name";
+const STEP_PASSWORD: &str = "posting the password";
+const STEP_CODE: &str = "posting the one-time code";
+const STEP_CONTINUE: &str = "submitting a form that needs no input";
+
+/// Where a login ends.
+///
+/// Only SAML exists today.
+/// An OIDC goal (`Oidc { redirect_uri }`) will answer [`RedirectAction::Stop`] in
+/// [`Goal::on_redirect`] for a redirect to its `redirect_uri`, and [`Goal::reached`] will take the
+/// authorisation code from that redirect's `Location`; the page handling stays as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Goal {
+    /// A page carrying a `SAMLResponse`.
+    Saml,
+}
+
+/// What a login ends with.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// The `SAMLResponse`, base64 as the IdP sent it.
+    Saml(SamlAssertion),
+}
+
+impl Goal {
+    /// Whether to follow a redirect on the way.
+    fn on_redirect(self, _redirect: &HttpResponse) -> RedirectAction {
+        match self {
+            Goal::Saml => RedirectAction::Follow,
+        }
+    }
+
+    /// The outcome, when `response` (parsed as `page`) ends the login.
+    fn reached(self, response: &HttpResponse, page: &HtmlPage) -> Option<Outcome> {
+        match self {
+            Goal::Saml if response.is_success() => page.saml_assertion().map(Outcome::Saml),
+            Goal::Saml => None,
+        }
+    }
+}
+
+/// The `forms` identity provider.
+pub(crate) struct FormsIdp {
+    settings: FormsSettings,
+    http: HttpClient,
+    prompter: Arc<dyn Prompter>,
+}
+
+impl fmt::Debug for FormsIdp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FormsIdp")
+            .field("settings", &self.settings)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one walk has done so far.
+#[derive(Default)]
+struct Progress {
+    username: Option<String>,
+    username_sent: bool,
+    password_sent: bool,
+    codes_sent: usize,
+    /// The password and codes sent, so that no IdP message quoted to the user repeats one.
+    sent: Vec<Secret>,
+}
+
+impl Progress {
+    /// The error banner of `page` as a clause for a message, unless it repeats a secret.
+    fn banner(&self, page: &HtmlPage) -> String {
+        match error_banner(page) {
+            Some(text)
+                if !self
+                    .sent
+                    .iter()
+                    .any(|s| !s.is_empty() && text.contains(s.expose())) =>
+            {
+                format!(" (the page says: {text})")
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+impl FormsIdp {
+    /// An adapter for `settings`, with the HTTP client and prompter of `deps`.
+    pub(crate) fn new(settings: FormsSettings, deps: &IdpDeps) -> Self {
+        FormsIdp {
+            settings,
+            http: HttpClient::from_deps(deps),
+            prompter: deps.prompter.clone(),
+        }
+    }
+
+    fn fields(&self) -> FieldNames<'_> {
+        FieldNames {
+            username: self.settings.username_field(),
+            password: self.settings.password_field(),
+            otp: self.settings.otp_field(),
+        }
+    }
+
+    /// Walks the login until `goal` is reached.
+    pub(crate) async fn walk(&self, goal: Goal) -> Result<Outcome, IdpError> {
+        let mut progress = Progress::default();
+        let mut response = self
+            .send(goal, HttpRequest::get(self.settings.url()).step(STEP_OPEN))
+            .await?;
+        let mut pages = 0;
+        loop {
+            pages += 1;
+            let page = response.html();
+            if let Some(outcome) = goal.reached(&response, &page) {
+                log::debug!("forms: login done at {}", display_url(response.url()));
+                return Ok(outcome);
+            }
+            let kind = classify(&page, self.fields());
+            log::debug!(
+                "forms: {} (status {}) is {}",
+                display_url(response.url()),
+                response.status(),
+                describe(&kind)
+            );
+            // IdPs may answer a refused password or code with a 4xx status and the form again.
+            let form_again = matches!(
+                kind,
+                PageKind::Login(_) | PageKind::Username { .. } | PageKind::Otp { .. }
+            );
+            let usable =
+                response.is_success() || ((400..500).contains(&response.status()) && form_again);
+            if !usable {
+                return Err(response.status_error().into());
+            }
+            let request = match kind {
+                PageKind::Login(form) => {
+                    self.password_request(form, &response, &page, &mut progress)?
+                }
+                PageKind::Username { form, field } => {
+                    self.username_request(form, field, &response, &page, &mut progress)?
+                }
+                PageKind::Otp { form, field } => {
+                    self.code_request(form, field, &response, &page, &mut progress)?
+                }
+                PageKind::Continue(form) => pressed(form).to_request().step(STEP_CONTINUE),
+                PageKind::Unknown => return Err(response.unexpected_page().into()),
+            };
+            if pages == MAX_PAGES {
+                return Err(IdpError::Provider(format!(
+                    "gave up after {MAX_PAGES} pages without reaching the end of the login; the last was {} during {}",
+                    display_url(response.url()),
+                    response.step()
+                )));
+            }
+            response = self.send(goal, request).await?;
+        }
+    }
+
+    async fn send(&self, goal: Goal, request: HttpRequest) -> Result<HttpResponse, IdpError> {
+        Ok(self
+            .http
+            .send_following(request, move |r| goal.on_redirect(r))
+            .await?)
+    }
+
+    fn username(&self, progress: &mut Progress) -> Result<String, IdpError> {
+        if let Some(name) = self.settings.username() {
+            return Ok(name.to_string());
+        }
+        if let Some(name) = &progress.username {
+            return Ok(name.clone());
+        }
+        let name = self.prompter.read_line("Username: ")?;
+        progress.username = Some(name.clone());
+        Ok(name)
+    }
+
+    fn password_request(
+        &self,
+        form: &Form,
+        response: &HttpResponse,
+        page: &HtmlPage,
+        progress: &mut Progress,
+    ) -> Result<HttpRequest, IdpError> {
+        let url = display_url(response.url());
+        if progress.password_sent {
+            return Err(IdpError::Authentication(format!(
+                "{url} showed the login form again after the password was sent: wrong user name or password{}; not retried, so that the account is not locked",
+                progress.banner(page)
+            )));
+        }
+        refuse_get(form, &url, "password")?;
+        let at = |e: String| IdpError::InvalidConfiguration(format!("{e} at {url}"));
+        let user_field = username_field(form, self.settings.username_field()).map_err(at)?;
+        let pass_field = password_field(form, self.settings.password_field()).map_err(at)?;
+        let mut form = form.clone();
+        if let Some(field) = user_field {
+            let name = self.username(progress)?;
+            form.fill(field, name);
+        }
+        let password = match self.settings.password() {
+            Some(given) => given.clone(),
+            None => self.prompter.read_secret("Password: ")?,
+        };
+        form.fill(pass_field, password.expose());
+        progress.password_sent = true;
+        progress.sent.push(password);
+        Ok(pressed(&form).to_request().step(STEP_PASSWORD))
+    }
+
+    fn username_request(
+        &self,
+        form: &Form,
+        field: &str,
+        response: &HttpResponse,
+        page: &HtmlPage,
+        progress: &mut Progress,
+    ) -> Result<HttpRequest, IdpError> {
+        let url = display_url(response.url());
+        if progress.username_sent {
+            return Err(IdpError::Authentication(format!(
+                "{url} asked for the user name again after it was sent: unknown user name{}",
+                progress.banner(page)
+            )));
+        }
+        let mut form = form.clone();
+        let name = self.username(progress)?;
+        form.fill(field, name);
+        progress.username_sent = true;
+        Ok(pressed(&form).to_request().step(STEP_USERNAME))
+    }
+
+    fn code_request(
+        &self,
+        form: &Form,
+        field: &str,
+        response: &HttpResponse,
+        page: &HtmlPage,
+        progress: &mut Progress,
+    ) -> Result<HttpRequest, IdpError> {
+        let url = display_url(response.url());
+        if self.settings.mfa_mode() == MfaMode::None {
+            return Err(IdpError::InvalidConfiguration(format!(
+                "{url} asks for a one-time code, but mfa_type is none"
+            )));
+        }
+        if progress.codes_sent >= MAX_CODES {
+            return Err(IdpError::Authentication(format!(
+                "{url} refused {MAX_CODES} one-time codes{}",
+                progress.banner(page)
+            )));
+        }
+        refuse_get(form, &url, "one-time code")?;
+        if progress.codes_sent > 0 {
+            self.prompter.notice(&format!(
+                "The identity provider refused the one-time code{}. Try again.",
+                progress.banner(page)
+            ));
+        }
+        let code = match (progress.codes_sent, self.settings.mfa_code()) {
+            (0, Some(given)) => given.clone(),
+            _ => Secret::new(self.prompter.read_line("MFA code: ")?),
+        };
+        let mut form = form.clone();
+        form.fill(field, code.expose().trim());
+        progress.codes_sent += 1;
+        progress.sent.push(code);
+        Ok(pressed(&form).to_request().step(STEP_CODE))
+    }
+}
+
+#[async_trait]
+impl IdentityProvider for FormsIdp {
+    async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
+        match self.walk(Goal::Saml).await? {
+            Outcome::Saml(assertion) => Ok(assertion),
+        }
+    }
+}
+
+/// A copy of `form` with its "go on" button pressed, when it has one.
+fn pressed(form: &Form) -> Form {
+    let mut form = form.clone();
+    if let Some(button) = button_to_press(&form).map(str::to_string) {
+        form.press(&button);
+    }
+    form
+}
+
+/// A secret must not travel in a URL, where proxies and servers log it.
+fn refuse_get(form: &Form, url: &str, what: &str) -> Result<(), IdpError> {
+    if form.method() == Method::Post {
+        return Ok(());
+    }
+    Err(IdpError::Unsupported(format!(
+        "the form at {url} would send the {what} in its URL (method {}); aws-runas sends secrets only in a request body",
+        form.method().as_str()
+    )))
+}
+
+fn describe(kind: &PageKind<'_>) -> String {
+    match kind {
+        PageKind::Login(_) => "a login form".to_string(),
+        PageKind::Username { field, .. } => format!("a user-name form (input {field:?})"),
+        PageKind::Otp { field, .. } => format!("a one-time-code form (input {field:?})"),
+        PageKind::Continue(form) => format!(
+            "a form with nothing to fill ({})",
+            display_url(form.action())
+        ),
+        PageKind::Unknown => "not a page this adapter knows".to_string(),
+    }
+}

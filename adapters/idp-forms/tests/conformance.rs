@@ -1,0 +1,127 @@
+//! The shared conformance suite, against a mock of a plain form IdP: a start URL that redirects
+//! to the login page, a login form with a CSRF token, a one-time-code page, and the auto-post
+//! page of the SAML Response.
+
+use crate::support::registration;
+use aws_runas_domain::ports::idp::{MfaKind, Protocol, registry};
+use aws_runas_idp_testkit::{
+    ConformanceMock, MockResponse, Scenario, ScenarioContext, conformance,
+};
+
+fn login_page(error: bool) -> String {
+    let banner = if error {
+        r#"<div class="alert alert-error" role="alert">Invalid user name or password.</div>"#
+    } else {
+        ""
+    };
+    format!(
+        r#"<!DOCTYPE html><html><head><title>Sign in</title></head><body>{banner}
+<form id="login-form" method="post" action="/sso/login">
+<input type="hidden" name="csrf" value="fake-csrf-0001">
+<label for="username">User name</label><input type="text" id="username" name="username" autocomplete="username">
+<label for="password">Password</label><input type="password" id="password" name="password">
+<button type="submit" name="cancel" value="1">Cancel</button>
+<button type="submit" name="login" value="1">Sign in</button>
+</form></body></html>"#
+    )
+}
+
+fn otp_page(error: bool) -> String {
+    let banner = if error {
+        r#"<p class="error-message">That code did not work.</p>"#
+    } else {
+        ""
+    };
+    format!(
+        r#"<!DOCTYPE html><html><head><title>Verification</title></head><body>{banner}
+<form id="otp-form" method="post" action="otp"><input type="hidden" name="csrf" value="fake-csrf-0002">
+<input type="text" name="otp" inputmode="numeric" autocomplete="one-time-code">
+<input type="checkbox" name="remember_device" value="1">
+<input type="submit" name="verify" value="Verify"></form></body></html>"#
+    )
+}
+
+/// The mock IdP of the conformance scenarios.
+struct FormsMock;
+
+impl ConformanceMock for FormsMock {
+    fn setup(&self, ctx: &ScenarioContext<'_>) -> String {
+        let server = ctx.server();
+        let (user, password, code) = (ctx.username(), ctx.password(), ctx.mfa_code());
+        let mfa = ctx.requires_mfa();
+        let saml_page = ctx.auto_post_page().to_string();
+        server.route("GET", "/sso/start", |_| {
+            MockResponse::redirect("/sso/login").cookie("FORMS_MOCK", "1")
+        });
+        server.route("GET", "/sso/login", |_| {
+            MockResponse::html(login_page(false))
+        });
+        let page = saml_page.clone();
+        server.route("POST", "/sso/login", move |r| {
+            let ok = r.form_value("csrf").as_deref() == Some("fake-csrf-0001")
+                && r.form_value("login").as_deref() == Some("1")
+                && r.form_value("cancel").is_none()
+                && r.form_value("username").as_deref() == Some(user)
+                && r.form_value("password").as_deref() == Some(password);
+            match (ok, mfa) {
+                (false, _) => MockResponse::html(login_page(true)),
+                (true, false) => MockResponse::html(page.clone()).cookie("FORMS_SESSION", "s"),
+                (true, true) => MockResponse::html(otp_page(false)).cookie("FORMS_MFA", "pending"),
+            }
+        });
+        server.route("POST", "/sso/otp", move |r| {
+            let pending = r.cookie("FORMS_MFA").as_deref() == Some("pending");
+            if pending
+                && r.form_value("csrf").as_deref() == Some("fake-csrf-0002")
+                && r.form_value("otp").as_deref() == Some(code)
+            {
+                MockResponse::html(saml_page.clone()).cookie("FORMS_SESSION", "s")
+            } else {
+                MockResponse::html(otp_page(true))
+            }
+        });
+        server.url("/sso/start?RelayState=conformance")
+    }
+}
+
+#[tokio::test]
+async fn the_forms_adapter_passes_every_conformance_scenario() {
+    let report = conformance(registration(), &FormsMock).await;
+    assert_eq!(report.passed, Scenario::ALL.to_vec());
+    assert!(report.skipped.is_empty());
+}
+
+#[test]
+fn the_registry_holds_exactly_the_forms_adapter() {
+    let registry = registry().unwrap();
+    assert_eq!(registry.names(), vec!["forms"]);
+    let reg = registration();
+    assert_eq!(reg.crate_name(), "aws-runas-idp-forms");
+    assert_eq!(reg.aliases(), &["form", "html"]);
+    assert_eq!(reg.protocols(), &[Protocol::Saml]);
+    assert_eq!(reg.mfa(), &[MfaKind::Code]);
+    assert_eq!(registry.get("HTML").unwrap().name(), "forms");
+    assert_eq!(registry.get("Form").unwrap().name(), "forms");
+}
+
+#[test]
+fn the_forms_adapter_is_chosen_by_name_only() {
+    use aws_runas_domain::ports::idp::{AuthUrl, ProbeResponse};
+    let registry = registry().unwrap();
+    for url in [
+        "https://idp.example.test/idp/profile/SAML2/Unsolicited/SSO?providerId=urn:amazon:webservices",
+        "https://login.example.test/simplesaml/saml2/idp/SSOService.php",
+        "http://127.0.0.1:8080/forms",
+    ] {
+        let url = AuthUrl::parse(url).unwrap();
+        assert!(!registration().matches_url(&url));
+        assert!(registry.detect_by_url(&url).is_none());
+    }
+    let probe = ProbeResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "text/html".into())],
+        cookies: vec!["JSESSIONID".into(), "shib_idp_session".into()],
+    };
+    assert!(!registration().matches_probe(&probe));
+    assert!(registry.detect_by_probe(&probe).is_none());
+}
