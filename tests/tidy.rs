@@ -121,7 +121,10 @@ fn adapter_packages_follow_the_naming_rule() {
         );
         let prefix = folder.split('-').next().unwrap();
         assert!(
-            ["config", "cache", "sts", "prompt", "process", "idp", "sdk", "secret"].contains(&prefix),
+            [
+                "config", "cache", "sts", "prompt", "process", "idp", "sdk", "secret"
+            ]
+            .contains(&prefix),
             "unknown port prefix in {folder}"
         );
     }
@@ -243,4 +246,44 @@ fn configuration_doc_matches_the_key_table() {
             key.name
         );
     }
+}
+
+#[test]
+fn the_walk_through_adapter_depends_only_on_the_domain_and_the_support_crate() {
+    let manifest = root().join("tests/idp-example/Cargo.toml");
+    assert_eq!(package_name(&manifest), "aws-runas-idp-example");
+    let deps = dependencies(&manifest);
+    let allowed = ["aws-runas-domain", "aws-runas-idp-support"];
+    for dep in &deps {
+        assert!(
+            !dep.starts_with("aws-runas-") || allowed.contains(&dep.as_str()),
+            "tests/idp-example depends on {dep}: an adapter may use only {allowed:?} of this workspace"
+        );
+    }
+    for needed in allowed {
+        assert!(
+            deps.iter().any(|d| d == needed),
+            "tests/idp-example lacks {needed}"
+        );
+    }
+    let text = fs::read_to_string(&manifest).unwrap();
+    let mut in_dev = false;
+    let mut dev_deps = vec![];
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_dev = line == "[dev-dependencies]";
+        } else if in_dev && let Some((name, _)) = line.split_once('=') {
+            dev_deps.push(
+                name.trim()
+                    .split('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+    }
+    assert!(
+        dev_deps.iter().any(|d| d == "aws-runas-idp-testkit"),
+        "tests/idp-example must run the conformance suite: aws-runas-idp-testkit is not among its dev-dependencies {dev_deps:?}"
+    );
 }

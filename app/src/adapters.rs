@@ -4,3 +4,4 @@
 //! asserts the exact set of registered names.
 
 use aws_runas_idp_forms as _;
+use aws_runas_idp_mock as _;

@@ -1,0 +1,286 @@
+//! Integration tests of the `mock` identity provider, through its registration record as the
+//! app uses it: the registry entry, detection by URL, and the assertion it hands out.
+
+use aws_runas_domain::ports::clock::{Clock, FixedClock};
+use aws_runas_domain::ports::idp::{
+    AuthUrl, HttpSettings, IdentityProvider, IdpDeps, IdpError, IdpRegistration, IdpSettings,
+    ProbeResponse, Protocol, registry,
+};
+use aws_runas_domain::saml::SamlResponse;
+use aws_runas_domain::{Secret, Timestamp};
+use aws_runas_idp_testkit::ScriptedPrompter;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+// Names the crate so the linker keeps its registration.
+use aws_runas_idp_mock as _;
+
+fn mock() -> &'static IdpRegistration {
+    registry().unwrap().get("mock").unwrap()
+}
+
+fn now() -> Timestamp {
+    Timestamp::parse_rfc3339("2026-01-15T10:00:00Z").unwrap()
+}
+
+fn deps(prompter: Arc<ScriptedPrompter>, clock: Arc<dyn Clock>) -> IdpDeps {
+    IdpDeps {
+        prompter,
+        clock,
+        http: HttpSettings {
+            timeout: Duration::from_millis(500),
+            proxy: None,
+            no_proxy: None,
+            ca_bundle: None,
+            cookie_jar: None,
+        },
+    }
+}
+
+/// Builds the adapter from `settings`, with a prompter that fails on any question.
+fn build(settings: &IdpSettings) -> (Box<dyn IdentityProvider>, Arc<ScriptedPrompter>) {
+    let prompter = Arc::new(ScriptedPrompter::new());
+    let idp = mock()
+        .build(
+            settings,
+            deps(prompter.clone(), Arc::new(FixedClock(now()))),
+        )
+        .unwrap();
+    (idp, prompter)
+}
+
+fn roles(response: &SamlResponse) -> Vec<(String, String)> {
+    response
+        .roles()
+        .iter()
+        .map(|g| (g.role().to_string(), g.provider_arn().to_string()))
+        .collect()
+}
+
+fn assert_nothing_asked(prompter: &ScriptedPrompter) {
+    assert_eq!(prompter.problems(), None);
+    assert!(
+        prompter.questions().is_empty(),
+        "{:?}",
+        prompter.questions()
+    );
+    assert!(prompter.notices().is_empty(), "{:?}", prompter.notices());
+}
+
+#[test]
+fn the_registry_holds_exactly_the_mock() {
+    let registry = registry().unwrap();
+    assert_eq!(registry.names(), vec!["mock"]);
+    let reg = mock();
+    assert_eq!(reg.crate_name(), "aws-runas-idp-mock");
+    assert!(reg.aliases().is_empty());
+    assert_eq!(reg.protocols(), &[Protocol::Saml]);
+    assert!(reg.mfa().is_empty());
+    assert_eq!(registry.get("MOCK").unwrap().name(), "mock");
+}
+
+#[test]
+fn local_mock_urls_are_detected() {
+    let registry = registry().unwrap();
+    for url in [
+        "http://localhost/mock",
+        "http://localhost:8080/mock/saml?x=1",
+        "https://LOCALHOST/mockidp",
+        "http://127.0.0.1/mock",
+        "http://127.0.0.1:9999/mock/",
+        "http://[::1]/mock",
+        "http://[::1]:8443/mock/login",
+        "http://user@localhost/mock",
+    ] {
+        let parsed = AuthUrl::parse(url).unwrap();
+        assert!(mock().matches_url(&parsed), "{url}");
+        assert_eq!(
+            registry.detect_by_url(&parsed).map(|r| r.name()),
+            Some("mock"),
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn other_urls_are_not_detected() {
+    for url in [
+        "http://localhost/",
+        "http://localhost/saml/mock",
+        "http://localhost/Mock",
+        "http://127.0.0.2/mock",
+        "http://example.com/mock",
+        "http://localhost.example.com/mock",
+        "http://mocklocalhost/mock",
+        "https://idp.example.test/mock",
+        "http://[::2]/mock",
+    ] {
+        let parsed = AuthUrl::parse(url).unwrap();
+        assert!(!mock().matches_url(&parsed), "{url}");
+    }
+}
+
+#[test]
+fn a_probe_never_picks_the_mock() {
+    let probe = ProbeResponse {
+        status: 200,
+        headers: vec![("server".into(), "mock".into())],
+        cookies: vec!["mock".into(), "KC_RESTART".into()],
+    };
+    assert!(!mock().matches_probe(&probe));
+    assert!(!mock().matches_probe(&ProbeResponse::default()));
+}
+
+#[tokio::test]
+async fn the_assertion_grants_the_configured_roles_and_lasts_five_minutes() {
+    let settings = IdpSettings::from_pairs([
+        (IdpSettings::URL, "http://localhost/mock"),
+        (IdpSettings::USERNAME, "jane.doe@example.test"),
+        (IdpSettings::MFA_TYPE, "auto"),
+        (
+            "mock_roles",
+            "arn:aws:iam::111122223333:role/Admin, arn:aws:iam::444455556666:role/team/Reader",
+        ),
+        (
+            "mock_provider",
+            "arn:aws:iam::111122223333:saml-provider/Corp",
+        ),
+    ]);
+    let (idp, prompter) = build(&settings);
+    let assertion = idp.saml_assertion().await.unwrap();
+    let response = SamlResponse::parse(assertion.0.expose()).unwrap();
+    let provider = "arn:aws:iam::111122223333:saml-provider/Corp".to_string();
+    assert_eq!(
+        roles(&response),
+        vec![
+            (
+                "arn:aws:iam::111122223333:role/Admin".to_string(),
+                provider.clone()
+            ),
+            (
+                "arn:aws:iam::444455556666:role/team/Reader".to_string(),
+                provider
+            ),
+        ]
+    );
+    assert_eq!(response.session_name(), Some("jane.doe@example.test"));
+    assert_eq!(response.duration_cap(), Some(3600));
+    assert_eq!(response.issue_instant(), Some(now()));
+    assert_eq!(response.not_on_or_after(), Some(now().plus_secs(300)));
+    assert!(response.is_usable_at(now()));
+    assert!(!response.is_usable_at(now().plus_secs(300)));
+    assert_nothing_asked(&prompter);
+}
+
+#[tokio::test]
+async fn the_defaults_grant_one_role_to_mock_user() {
+    let (idp, prompter) = build(&IdpSettings::from_pairs([(
+        IdpSettings::URL,
+        "http://127.0.0.1/mock",
+    )]));
+    let response = SamlResponse::parse(idp.saml_assertion().await.unwrap().0.expose()).unwrap();
+    assert_eq!(
+        roles(&response),
+        vec![(
+            "arn:aws:iam::123456789012:role/mock-role".to_string(),
+            "arn:aws:iam::123456789012:saml-provider/mock".to_string()
+        )]
+    );
+    assert_eq!(response.session_name(), Some("mock-user"));
+    assert_eq!(response.duration_cap(), Some(3600));
+    assert_nothing_asked(&prompter);
+}
+
+#[tokio::test]
+async fn the_role_value_lists_the_role_first_as_moto_expects() {
+    // moto takes the role from the first half of the (single) Role attribute value.
+    let (idp, _) = build(&IdpSettings::default());
+    let assertion = idp.saml_assertion().await.unwrap();
+    let xml = String::from_utf8(
+        base64_decode(assertion.0.expose()).expect("the assertion is standard base64"),
+    )
+    .unwrap();
+    assert!(
+        xml.contains(">arn:aws:iam::123456789012:role/mock-role,arn:aws:iam::123456789012:saml-provider/mock</saml:AttributeValue>"),
+        "{xml}"
+    );
+}
+
+#[tokio::test]
+async fn a_password_given_up_front_is_ignored_and_never_shown() {
+    let settings = IdpSettings::from_pairs([(IdpSettings::USERNAME, "jane")]).with_secrets(
+        Some(Secret::new("Sup3r-Secret-Passw0rd")),
+        Some(Secret::new("864209")),
+    );
+    let (idp, prompter) = build(&settings);
+    let assertion = idp.saml_assertion().await.unwrap();
+    let xml = String::from_utf8(base64_decode(assertion.0.expose()).unwrap()).unwrap();
+    let debug = format!("{idp:?}");
+    for shown in [xml.as_str(), debug.as_str()] {
+        assert!(
+            !shown.contains("Sup3r-Secret-Passw0rd") && !shown.contains("864209"),
+            "{shown}"
+        );
+    }
+    assert!(debug.starts_with("MockIdp"), "{debug}");
+    assert_nothing_asked(&prompter);
+}
+
+/// A clock the test moves forward.
+#[derive(Debug)]
+struct SteppingClock(Mutex<Timestamp>);
+
+impl Clock for SteppingClock {
+    fn now(&self) -> Timestamp {
+        *self.0.lock().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn every_call_issues_a_fresh_assertion_at_the_clock_s_now() {
+    let clock = Arc::new(SteppingClock(Mutex::new(now())));
+    let idp = mock()
+        .build(
+            &IdpSettings::default(),
+            deps(Arc::new(ScriptedPrompter::new()), clock.clone()),
+        )
+        .unwrap();
+    let first = idp.saml_assertion().await.unwrap();
+    *clock.0.lock().unwrap() = now().plus_secs(3600);
+    let second = idp.saml_assertion().await.unwrap();
+    assert_ne!(first, second);
+    let second = SamlResponse::parse(second.0.expose()).unwrap();
+    assert_eq!(second.issue_instant(), Some(now().plus_secs(3600)));
+    assert_eq!(second.not_on_or_after(), Some(now().plus_secs(3900)));
+}
+
+#[test]
+fn bad_settings_fail_the_build_with_the_key_named() {
+    let prompter = Arc::new(ScriptedPrompter::new());
+    for (key, value, named) in [
+        (
+            "mock_role",
+            "arn:aws:iam::123456789012:role/x",
+            "`mock_role`",
+        ),
+        ("mock_roles", "arn:aws:iam::1234:role/x", "mock_roles"),
+        ("mock_provider", "urn:nothing", "mock_provider"),
+    ] {
+        let e = mock()
+            .build(
+                &IdpSettings::from_pairs([(key, value)]),
+                deps(prompter.clone(), Arc::new(FixedClock(now()))),
+            )
+            .unwrap_err();
+        match e {
+            IdpError::InvalidConfiguration(m) => assert!(m.contains(named), "{m}"),
+            other => panic!("{key}: expected InvalidConfiguration, got {other:?}"),
+        }
+    }
+    assert_nothing_asked(&prompter);
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
