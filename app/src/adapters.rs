@@ -4,4 +4,5 @@
 //! asserts the exact set of registered names.
 
 use aws_runas_idp_forms as _;
+use aws_runas_idp_keycloak as _;
 use aws_runas_idp_mock as _;

@@ -30,22 +30,26 @@ aws_runas_domain::register_idp!(IdpRegistrationSpec {
     build,
 });
 
+/// The identity-provider adapters the app links (app/src/adapters.rs).
+const LINKED: &[&str] = &["forms", "keycloak", "mock"];
+
 #[test]
 fn a_registered_adapter_appears_in_the_table() {
     let registry = registry().expect("no duplicate names");
+    let mut want: Vec<&str> = LINKED.to_vec();
+    want.push("table-test");
     assert_eq!(
         registry.names(),
-        vec!["table-test"],
-        "exactly the adapters linked into this test binary"
+        want,
+        "exactly the app's adapters and this test's own"
     );
     let table = aws_runas::providers_table(registry);
-    let mut lines = table.lines();
-    let header = lines.next().unwrap();
+    let header = table.lines().next().unwrap();
     assert!(
         header.starts_with("NAME") && header.contains("PROTOCOLS") && header.contains("CRATE"),
         "{table}"
     );
-    let row = lines.next().unwrap();
+    let row = table.lines().find(|l| l.starts_with("table-test")).unwrap();
     for cell in ["table-test", "tt", "saml", "code,push", "aws-runas"] {
         assert!(row.contains(cell), "{cell} missing from {row:?}");
     }
@@ -58,7 +62,7 @@ fn a_registered_adapter_appears_in_the_table() {
 }
 
 #[test]
-fn the_binary_lists_no_adapter_yet() {
+fn the_binary_lists_exactly_its_adapters() {
     let out = std::process::Command::new(BIN)
         .arg("providers")
         .env_clear()
@@ -67,8 +71,23 @@ fn the_binary_lists_no_adapter_yet() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("NAME"), "{text}");
+    let names: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names, LINKED, "{text}");
     assert!(
-        text.contains("no identity-provider adapters are linked"),
+        text.lines()
+            .any(|l| l.starts_with("forms") && l.contains("saml") && l.contains("code")),
         "{text}"
+    );
+}
+
+#[test]
+fn an_empty_registry_says_so() {
+    let empty = aws_runas_domain::ports::idp::Registry::build([]).unwrap();
+    assert!(
+        aws_runas::providers_table(&empty).contains("no identity-provider adapters are linked")
     );
 }

@@ -204,7 +204,7 @@ fn list_roles_of_a_saml_profile_comes_from_the_assertion() {
         &[("SAML_PASSWORD", PASSWORD)],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let mut want = vec![s.role.clone(), second.to_string()];
+    let mut want = [s.role.clone(), second.to_string()];
     want.sort();
     assert_eq!(
         run.stdout,

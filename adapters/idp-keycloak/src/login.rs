@@ -1,0 +1,434 @@
+//! The login walk: from the configured URL through Keycloak's pages (login form, one-time code)
+//! to the page that ends the login.
+//!
+//! The walk does not know what ends it: a [`Goal`] does. The SAML goal stops at a page carrying a
+//! `SAMLResponse`; an OIDC goal (a later addition) will stop at the redirect to its
+//! `redirect_uri`, which is why the goal also decides, redirect by redirect, whether to follow.
+
+use crate::pages::{self, LoginPage, OtpDevice, OtpPage, Page};
+use crate::settings::KeycloakSettings;
+use aws_runas_domain::Secret;
+use aws_runas_domain::ports::idp::{IdpError, SamlAssertion};
+use aws_runas_domain::ports::prompter::Prompter;
+use aws_runas_idp_support::{
+    HtmlPage, HttpClient, HttpRequest, HttpResponse, RedirectAction, display_url,
+};
+use std::fmt;
+use std::sync::Arc;
+
+/// How many pages one login may go through before it is called stuck.
+const MAX_PAGES: usize = 12;
+
+/// How many one-time codes are tried before giving up.
+const MAX_CODES: usize = 3;
+
+/// The cookies Keycloak sets once the user is logged in.
+const SESSION_COOKIES: [&str; 2] = ["KEYCLOAK_IDENTITY", "KEYCLOAK_SESSION"];
+
+/// The longest IdP message quoted in an error.
+const MAX_MESSAGE: usize = 300;
+
+const OPENING: &str = "opening the keycloak login page";
+const REOPENING: &str = "opening the keycloak login page again with the new session";
+const POSTING_USERNAME: &str = "posting the user name";
+const POSTING_PASSWORD: &str = "posting the password";
+const POSTING_CODE: &str = "posting the one-time code";
+
+/// What a login is after, and how to tell it has arrived.
+pub(crate) trait Goal: Send + Sync {
+    /// What the login produces.
+    type Output: Send;
+
+    /// Whether to follow one redirect; every one by default.
+    fn on_redirect(&self, _response: &HttpResponse) -> RedirectAction {
+        RedirectAction::Follow
+    }
+
+    /// The product, when this response ends the login.
+    fn reached(&self, response: &HttpResponse, page: &HtmlPage) -> Option<Self::Output>;
+}
+
+/// The SAML goal: the auto-post page with a `SAMLResponse`.
+#[derive(Debug)]
+pub(crate) struct SamlGoal;
+
+impl Goal for SamlGoal {
+    type Output = SamlAssertion;
+
+    fn reached(&self, _response: &HttpResponse, page: &HtmlPage) -> Option<SamlAssertion> {
+        page.saml_assertion()
+    }
+}
+
+/// One configured Keycloak login: settings, client, prompter and the secrets given up front.
+pub(crate) struct Login {
+    settings: KeycloakSettings,
+    http: HttpClient,
+    prompter: Arc<dyn Prompter>,
+    password: Option<Secret>,
+    mfa_code: Option<Secret>,
+}
+
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Login")
+            .field("settings", &self.settings)
+            .field("password_given", &self.password.is_some())
+            .field("mfa_code_given", &self.mfa_code.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one run of the walk has done so far.
+#[derive(Default)]
+struct Progress {
+    username: Option<String>,
+    password: Option<Secret>,
+    sent_username: bool,
+    sent_password: bool,
+    codes_sent: usize,
+    device_announced: bool,
+    reopened: bool,
+}
+
+impl Login {
+    pub(crate) fn new(
+        settings: KeycloakSettings,
+        http: HttpClient,
+        prompter: Arc<dyn Prompter>,
+        password: Option<Secret>,
+        mfa_code: Option<Secret>,
+    ) -> Self {
+        Login {
+            settings,
+            http,
+            prompter,
+            password,
+            mfa_code,
+        }
+    }
+
+    /// Walks the login until `goal` is reached.
+    ///
+    /// # Errors
+    /// `Authentication` when Keycloak refuses the user, a code, or needs the user in a browser;
+    /// `Provider` for network failures, HTTP errors and pages nobody knows; `InvalidConfiguration`
+    /// for an OTP device that does not exist; `Prompt` when a question gets no answer.
+    pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
+        let url = self.settings.url();
+        let mut progress = Progress::default();
+        let mut response = self.send(HttpRequest::get(url).step(OPENING), goal).await?;
+        for _ in 0..MAX_PAGES {
+            let next = {
+                let page = response.html();
+                if let Some(output) = goal.reached(&response, &page) {
+                    return Ok(output);
+                }
+                if response.status() >= 500 {
+                    return Err(response.status_error().into());
+                }
+                let kind = pages::classify(&page);
+                log::debug!(
+                    "keycloak: {} answered {} ({})",
+                    display_url(response.url()),
+                    kind.kind(),
+                    response.status()
+                );
+                match kind {
+                    Page::Login(login) => self.answer_login(login, &response, &mut progress)?,
+                    Page::Otp(otp) => self.answer_otp(otp, &response, &mut progress)?,
+                    Page::RequiredAction { action } => {
+                        return Err(self.required_action(&action, &response, &progress));
+                    }
+                    Page::Error { message } => {
+                        return Err(self.error_page(message, &response, &progress));
+                    }
+                    Page::Unknown if !response.is_success() => {
+                        return Err(response.status_error().into());
+                    }
+                    Page::Unknown => {
+                        if progress.sent_password && !progress.reopened && self.has_session() {
+                            // Logged in, but Keycloak went somewhere else (the account console,
+                            // a client's base URL): the SSO URL now answers with the assertion.
+                            progress.reopened = true;
+                            HttpRequest::get(url).step(REOPENING)
+                        } else {
+                            return Err(response.unexpected_page().into());
+                        }
+                    }
+                }
+            };
+            response = self.send(next, goal).await?;
+        }
+        Err(IdpError::Provider(format!(
+            "the keycloak login at {} did not finish within {MAX_PAGES} pages",
+            display_url(url)
+        )))
+    }
+
+    async fn send<G: Goal>(
+        &self,
+        request: HttpRequest,
+        goal: &G,
+    ) -> Result<HttpResponse, IdpError> {
+        Ok(self
+            .http
+            .send_following(request, |r| goal.on_redirect(r))
+            .await?)
+    }
+
+    fn answer_login(
+        &self,
+        login: LoginPage,
+        response: &HttpResponse,
+        progress: &mut Progress,
+    ) -> Result<HttpRequest, IdpError> {
+        let asks_again = (login.password_field.is_some() && progress.sent_password)
+            || (login.username_field.is_some() && progress.sent_username);
+        if asks_again {
+            let what = if progress.sent_password {
+                "the user name or password"
+            } else {
+                "the user name"
+            };
+            return Err(IdpError::Authentication(format!(
+                "keycloak did not accept {what} of {} at {}{}; the password is not tried again, so that the account does not get locked",
+                progress.username.as_deref().unwrap_or("the user"),
+                display_url(response.url()),
+                self.quote(login.error, progress),
+            )));
+        }
+        let mut form = login.form;
+        if let Some(field) = &login.username_field {
+            let username = self.username(progress)?;
+            form.fill(field, username);
+            progress.sent_username = true;
+        }
+        let step = match &login.password_field {
+            Some(field) => {
+                let password = self.password(progress)?;
+                form.fill(field, password.expose());
+                progress.sent_password = true;
+                POSTING_PASSWORD
+            }
+            None => POSTING_USERNAME,
+        };
+        form.press("login");
+        Ok(form.to_request().step(step))
+    }
+
+    fn answer_otp(
+        &self,
+        mut otp: OtpPage,
+        response: &HttpResponse,
+        progress: &mut Progress,
+    ) -> Result<HttpRequest, IdpError> {
+        if progress.codes_sent >= MAX_CODES {
+            return Err(IdpError::Authentication(format!(
+                "keycloak refused {MAX_CODES} one-time codes at {}{}",
+                display_url(response.url()),
+                self.quote(otp.error, progress),
+            )));
+        }
+        if progress.codes_sent > 0 {
+            self.prompter.notice(&format!(
+                "keycloak did not accept the one-time code{}; enter a new one",
+                self.quote(otp.error.take(), progress)
+            ));
+        }
+        if let Some(device) = self.pick_device(&otp.devices, response)? {
+            if otp.devices.len() > 1 && !progress.device_announced {
+                progress.device_announced = true;
+                self.prompter.notice(&format!(
+                    "keycloak: using the one-time-code device {:?} (keycloak_otp_device chooses among {})",
+                    device.label,
+                    labels(&otp.devices)
+                ));
+            }
+            otp.choose(&device);
+        }
+        let code = match (&self.mfa_code, progress.codes_sent) {
+            (Some(code), 0) => code.clone(),
+            _ => Secret::new(self.prompter.read_line("MFA code: ")?),
+        };
+        otp.form.fill(&otp.code_field, code.expose());
+        otp.form.press("login");
+        progress.codes_sent += 1;
+        Ok(otp.form.to_request().step(POSTING_CODE))
+    }
+
+    /// The device named by `keycloak_otp_device`, else the first one; `None` when the page offers
+    /// no choice.
+    fn pick_device(
+        &self,
+        devices: &[OtpDevice],
+        response: &HttpResponse,
+    ) -> Result<Option<OtpDevice>, IdpError> {
+        let Some(first) = devices.first() else {
+            return Ok(None);
+        };
+        let Some(wanted) = self.settings.otp_device() else {
+            return Ok(Some(first.clone()));
+        };
+        devices
+            .iter()
+            .find(|d| d.label.to_lowercase() == wanted.to_lowercase() || d.id == wanted)
+            .cloned()
+            .map(Some)
+            .ok_or_else(|| {
+                IdpError::InvalidConfiguration(format!(
+                    "keycloak_otp_device {wanted:?} is none of the one-time-code devices keycloak offers at {}: {}",
+                    display_url(response.url()),
+                    labels(devices)
+                ))
+            })
+    }
+
+    fn required_action(
+        &self,
+        action: &str,
+        response: &HttpResponse,
+        progress: &Progress,
+    ) -> IdpError {
+        IdpError::Authentication(format!(
+            "the keycloak account of {} needs attention: keycloak asks to {} ({action}) at {}; log in once in a browser to finish that, then try again",
+            progress.username.as_deref().unwrap_or("the user"),
+            describe_action(action),
+            display_url(response.url()),
+        ))
+    }
+
+    fn error_page(
+        &self,
+        message: Option<String>,
+        response: &HttpResponse,
+        progress: &Progress,
+    ) -> IdpError {
+        let url = display_url(response.url());
+        let quoted = self.quote(message, progress);
+        if progress.sent_password || progress.sent_username {
+            IdpError::Authentication(format!(
+                "keycloak stopped the login of {} with an error page at {url}{quoted}; the account may be disabled or locked",
+                progress.username.as_deref().unwrap_or("the user"),
+            ))
+        } else {
+            IdpError::Provider(format!(
+                "keycloak answered an error page at {url} during {}{quoted}; check saml_auth_url and that IdP-initiated login is enabled for the client",
+                response.step(),
+            ))
+        }
+    }
+
+    fn username(&self, progress: &mut Progress) -> Result<String, IdpError> {
+        if let Some(u) = &progress.username {
+            return Ok(u.clone());
+        }
+        let username = match self.settings.username() {
+            Some(u) => u.to_string(),
+            None => self.prompter.read_line("Username: ")?.trim().to_string(),
+        };
+        progress.username = Some(username.clone());
+        Ok(username)
+    }
+
+    /// The password: given up front, else asked once per login.
+    fn password(&self, progress: &mut Progress) -> Result<Secret, IdpError> {
+        if let Some(p) = progress.password.as_ref().or(self.password.as_ref()) {
+            return Ok(p.clone());
+        }
+        let password = self.prompter.read_secret("Password: ")?;
+        progress.password = Some(password.clone());
+        Ok(password)
+    }
+
+    fn has_session(&self) -> bool {
+        self.http
+            .cookie_names(self.settings.url())
+            .iter()
+            .any(|name| SESSION_COOKIES.iter().any(|s| s.eq_ignore_ascii_case(name)))
+    }
+
+    /// `: "<Keycloak's message>"` for an error, or nothing; a message that would show a secret of
+    /// this login (Keycloak never echoes one, but a theme might) is left out.
+    fn quote(&self, message: Option<String>, progress: &Progress) -> String {
+        let Some(message) = message else {
+            return String::new();
+        };
+        let secrets = [
+            progress.password.as_ref(),
+            self.password.as_ref(),
+            self.mfa_code.as_ref(),
+        ];
+        if secrets
+            .iter()
+            .flatten()
+            .any(|s| !s.is_empty() && message.contains(s.expose()))
+        {
+            return String::new();
+        }
+        let mut shown: String = message.chars().take(MAX_MESSAGE).collect();
+        if message.chars().count() > MAX_MESSAGE {
+            shown.push('…');
+        }
+        format!(": {shown:?}")
+    }
+}
+
+/// The device labels, for messages.
+fn labels(devices: &[OtpDevice]) -> String {
+    devices
+        .iter()
+        .map(|d| format!("{:?}", d.label))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What a required action asks of the user, in words.
+fn describe_action(action: &str) -> String {
+    match action.to_ascii_uppercase().as_str() {
+        "UPDATE_PASSWORD" => "update the password".to_string(),
+        "CONFIGURE_TOTP" => "set up a one-time-code app".to_string(),
+        "UPDATE_PROFILE" => "complete the profile".to_string(),
+        "UPDATE_EMAIL" => "update the e-mail address".to_string(),
+        "VERIFY_EMAIL" => "verify the e-mail address".to_string(),
+        "TERMS_AND_CONDITIONS" => "accept the terms and conditions".to_string(),
+        "WEBAUTHN_REGISTER" | "WEBAUTHN_REGISTER_PASSWORDLESS" => {
+            "register a security key".to_string()
+        }
+        "CONFIGURE_RECOVERY_AUTHN_CODES" => "set up recovery codes".to_string(),
+        _ => "complete a required action".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_actions_are_described() {
+        assert_eq!(describe_action("UPDATE_PASSWORD"), "update the password");
+        assert_eq!(
+            describe_action("configure_totp"),
+            "set up a one-time-code app"
+        );
+        assert_eq!(
+            describe_action("SOMETHING_NEW"),
+            "complete a required action"
+        );
+    }
+
+    #[test]
+    fn labels_are_quoted() {
+        let devices = [
+            OtpDevice {
+                id: "1".into(),
+                label: "Phone".into(),
+            },
+            OtpDevice {
+                id: "2".into(),
+                label: "Dienst-Handy".into(),
+            },
+        ];
+        assert_eq!(labels(&devices), r#""Phone", "Dienst-Handy""#);
+    }
+}

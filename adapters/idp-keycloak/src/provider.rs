@@ -1,0 +1,41 @@
+//! The `IdentityProvider` implementation and the constructor the registry calls.
+
+use crate::login::{Login, SamlGoal};
+use crate::settings::KeycloakSettings;
+use aws_runas_domain::ports::idp::{
+    IdentityProvider, IdpDeps, IdpError, IdpSettings, SamlAssertion,
+};
+use aws_runas_idp_support::HttpClient;
+
+/// The Keycloak adapter: one configured login.
+#[derive(Debug)]
+struct Keycloak {
+    login: Login,
+}
+
+#[async_trait::async_trait]
+impl IdentityProvider for Keycloak {
+    async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
+        self.login.walk(&SamlGoal).await
+    }
+}
+
+/// Builds the Keycloak adapter from its settings and injected dependencies (the constructor the
+/// registry calls for `keycloak`).
+///
+/// Nothing is sent and nothing is asked until a login is needed.
+///
+/// # Errors
+/// [`IdpError::InvalidConfiguration`] for settings [`KeycloakSettings::from_idp_settings`]
+/// refuses.
+pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
+    let parsed = KeycloakSettings::from_idp_settings(settings)?;
+    let login = Login::new(
+        parsed,
+        HttpClient::from_deps(&deps),
+        deps.prompter,
+        settings.password().cloned(),
+        settings.mfa_code().cloned(),
+    );
+    Ok(Box::new(Keycloak { login }))
+}

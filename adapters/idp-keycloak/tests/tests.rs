@@ -1,0 +1,35 @@
+//! Integration tests of the Keycloak adapter: its registration, the shared conformance suite,
+//! and the Keycloak pages of `fixtures/idp/keycloak/` replayed on the testkit's mock server.
+
+// Link the adapter so that its registration is in this binary's registry.
+use aws_runas_idp_keycloak as _;
+
+mod conformance;
+mod fixtures;
+mod registration;
+
+use aws_runas_domain::ports::idp::{IdpRegistration, registry};
+
+/// The registration record of `keycloak`, looked up the way the app does.
+fn keycloak() -> &'static IdpRegistration {
+    registry()
+        .expect("the registry builds")
+        .get("keycloak")
+        .expect("keycloak is registered")
+}
+
+/// The fixture directory of this adapter.
+fn fixture_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/idp/keycloak")
+}
+
+/// The fixture pages are rendered for `https://idp.example.test`; the mock server lives elsewhere.
+const FIXTURE_HOST: &str = "https://idp.example.test";
+
+/// A fixture page of `case`, its links pointing at `base` (the mock server).
+fn fixture_page(case: &str, file: &str, base: &str) -> String {
+    let path = fixture_dir().join(case).join(file);
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+        .replace(FIXTURE_HOST, base)
+}
