@@ -251,6 +251,33 @@ fn stored_password_is_used_and_obfuscated() {
     );
     let run = runas(&env, s.lab.url(), &["corp"], &[]);
     assert_eq!(run.code, 0, "the stored password logs in: {}", run.stderr);
+    assert_eq!(server.requests_to("POST", "/login").len(), 1);
+
+    // A cache hit touches no password store: switched to a keyring that cannot be reached, the
+    // next run still succeeds without a word about it.
+    env.write_config(&config(&server, &s.role, "password_store = keyring\n"));
+    let hit = runas(
+        &env,
+        s.lab.url(),
+        &["-v", "corp"],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")],
+    );
+    assert_eq!(hit.code, 0, "{}", hit.stderr);
+    assert!(!hit.stderr.contains("keyring"), "{}", hit.stderr);
+    // With the cache dropped, the unreachable keyring is reported and the password asked for,
+    // which fails at once without a terminal.
+    let miss = runas(
+        &env,
+        s.lab.url(),
+        &["-r", "corp"],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")],
+    );
+    assert_eq!(miss.code, 1, "{}", miss.stderr);
+    assert!(
+        miss.stderr.contains("OS keyring") && miss.stderr.contains("not available"),
+        "{}",
+        miss.stderr
+    );
 }
 
 #[test]
