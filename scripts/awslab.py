@@ -59,7 +59,12 @@ class Lab:
             ],
         }
         iam.create_role(RoleName="demo-admin", AssumeRolePolicyDocument=json.dumps(trust))
-        metadata = '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://mock.example"/>'
+        # IAM wants at least 1000 characters of metadata; a comment pads this made-up document.
+        metadata = (
+            '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://mock.example">'
+            "<!-- " + "demo metadata for the mock identity provider " * 25 + "-->"
+            "</md:EntityDescriptor>"
+        )
         provider = iam.create_saml_provider(SAMLMetadataDocument=metadata, Name="demo-mock")["SAMLProviderArn"]
         saml_trust = {
             "Version": "2012-10-17",
