@@ -21,6 +21,8 @@ pub struct AppConnector {
     pub username: Option<String>,
     /// `mfa_type`.
     pub mfa_type: Option<String>,
+    /// `mfa_wait_timeout`.
+    pub mfa_wait: Option<String>,
     /// Every `<adapter>_*` key of the profile, its source profile and `[default]`.
     pub profile_keys: BTreeMap<String, String>,
     /// `-P` or its environment variables.
@@ -114,6 +116,9 @@ impl IdpConnector for AppConnector {
             IdpSettings::MFA_TYPE.into(),
             self.mfa_type.clone().unwrap_or_else(|| "auto".into()),
         ));
+        if let Some(w) = &self.mfa_wait {
+            pairs.push((IdpSettings::MFA_WAIT.into(), w.clone()));
+        }
         pairs.extend(self.adapter_keys(reg.name()));
         let settings =
             IdpSettings::from_pairs(pairs).with_secrets(self.password(), self.mfa_code.clone());

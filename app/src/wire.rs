@@ -292,6 +292,7 @@ impl<'a> Context<'a> {
             provider: s.get("saml_provider").map(str::to_string),
             username: s.get("saml_username").map(str::to_string),
             mfa_type: s.get("mfa_type").map(str::to_string),
+            mfa_wait: s.get("mfa_wait_timeout").map(str::to_string),
             profile_keys: crate::idp::layered_profile_keys(
                 &self.profiles,
                 chain.profile.as_deref(),

@@ -370,6 +370,15 @@ pub const KEYS: &[KeyDef] = &[
         't',
         &["MFA_TYPE"],
     ),
+    env(
+        key(
+            "mfa_wait_timeout",
+            V::Duration,
+            AwsRunas,
+            "longest wait for a push approval or an SMS at the identity provider (default 2m)",
+        ),
+        &["RUNAS_MFA_WAIT_TIMEOUT"],
+    ),
     key(
         "password_store",
         V::Text,

@@ -173,6 +173,8 @@ impl IdpSettings {
     pub const USERNAME: &'static str = "username";
     /// Key of the second-factor choice: `auto`, `none`, `code` or `push`.
     pub const MFA_TYPE: &'static str = "mfa_type";
+    /// Key of the longest wait for a push or an SMS (a duration such as `90s`), when configured.
+    pub const MFA_WAIT: &'static str = "mfa_wait_timeout";
 
     /// Adds the password and MFA code given up front (`-P`, the password store, `-o`).
     #[must_use]
