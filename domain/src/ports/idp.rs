@@ -292,6 +292,16 @@ pub trait IdentityProvider: Send + Sync + fmt::Debug {
     /// [`IdpError::Authentication`] for a wrong password or rejected MFA, [`IdpError::Provider`]
     /// for network or IdP failures, [`IdpError::Unsupported`] when the adapter has no SAML.
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError>;
+
+    /// Logs in and leaves the IdP session in the shared cookie jar, without asking for an AWS
+    /// assertion: what another adapter needs when it hands a federated user over (Azure AD to
+    /// ADFS), then continues with the session cookies.
+    ///
+    /// # Errors
+    /// As [`IdentityProvider::saml_assertion`]; [`IdpError::Unsupported`] by default.
+    async fn authenticate(&self) -> Result<(), IdpError> {
+        Err(IdpError::Unsupported("this identity provider cannot log in for another one".into()))
+    }
 }
 
 /// An identity-provider failure. Messages never contain secrets.
