@@ -283,14 +283,21 @@ impl<'a> Context<'a> {
         aws: &aws_runas_sts_sdk::AwsSettings,
         prompter: &Arc<aws_runas_prompt_term::TermPrompter>,
     ) -> Option<crate::idp::AppConnector> {
-        let Base::Saml { url, .. } = &chain.base else {
-            return None;
+        let (url, oidc) = match &chain.base {
+            Base::Saml { url, .. } => (url, false),
+            Base::WebIdentity { url, .. } => (url, true),
+            _ => return None,
         };
         let s = &chain.settings;
+        let (provider_key, user_key) = if oidc {
+            ("web_identity_provider", "web_identity_username")
+        } else {
+            ("saml_provider", "saml_username")
+        };
         Some(crate::idp::AppConnector {
             url: url.clone(),
-            provider: s.get("saml_provider").map(str::to_string),
-            username: s.get("saml_username").map(str::to_string),
+            provider: s.get(provider_key).map(str::to_string),
+            username: s.get(user_key).map(str::to_string),
             mfa_type: s.get("mfa_type").map(str::to_string),
             mfa_wait: s.get("mfa_wait_timeout").map(str::to_string),
             profile_keys: crate::idp::layered_profile_keys(
@@ -299,7 +306,11 @@ impl<'a> Context<'a> {
             ),
             password_flag: self.password_flag(cli),
             store: self.secret_store(chain),
-            kind: PasswordKind::Saml,
+            kind: if oidc {
+                PasswordKind::WebIdentity
+            } else {
+                PasswordKind::Saml
+            },
             mfa_code: cli.otp.clone().filter(|c| !c.is_empty()).map(Secret::new),
             prompter: Arc::clone(prompter) as Arc<dyn Prompter>,
             clock: Arc::new(SystemClock),
@@ -368,6 +379,14 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
     {
         log::warn!("failed to clear cache: {e}");
     }
+    if cli.refresh
+        && matches!(chain.base, Base::WebIdentity { .. })
+        && let Err(e) = aws_runas_domain::ports::cache::TokenCache::clear(
+            &aws_runas_cache_file::FileTokenCache::new(cache_dir(ctx.locations.config())),
+        )
+    {
+        log::warn!("failed to clear the identity token cache: {e}");
+    }
     let clock = SystemClock;
     let mut runtime = None;
     let creds = match resolve::cached(
@@ -384,6 +403,8 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
                 aws_runas_prompt_term::TermSettings::controlling_terminal(),
             ));
             let connector = ctx.connector(cli, &chain, &aws, &prompter);
+            let token_cache =
+                aws_runas_cache_file::FileTokenCache::new(cache_dir(ctx.locations.config()));
             let process = ctx.process_runner(&chain);
             let opts = ResolveOptions {
                 refresh_window_secs: aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
@@ -403,6 +424,8 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
                 clock: &clock,
                 process: &process,
                 idp: connector.as_ref().map(|c| c as &dyn IdpConnector),
+                token_cache: Some(&token_cache),
+                token_file: Some(&aws_runas_cache_file::TokenFileReader),
             };
             rt.block_on(resolve::resolve(&chain, ports, &opts))?
         }
@@ -456,7 +479,12 @@ pub fn choose_profile(
 ) -> Option<(String, Vec<String>)> {
     let from_env = penv
         .get("AWS_PROFILE")
-        .or_else(|| penv.get("AWS_DEFAULT_PROFILE"));
+        .or_else(|| penv.get("AWS_DEFAULT_PROFILE"))
+        .or_else(|| {
+            // Kubernetes and CI systems set these two and no profile.
+            penv.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+                .and(penv.get("AWS_ROLE_ARN"))
+        });
     let drop_dashes = |rest: &[String]| -> Vec<String> {
         match rest.split_first() {
             Some((first, tail)) if first == "--" => tail.to_vec(),
@@ -497,6 +525,14 @@ fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Res
     let target = Target::Profile(name.clone());
     let aws = ctx.aws_settings(&target);
     let chain = ctx.chain(&target, &aws)?;
+    if matches!(
+        chain.base,
+        Base::WebIdentity { .. } | Base::WebIdentityToken { .. }
+    ) {
+        bail!(
+            "detected Web Identity profile `{name}`, only IAM and SAML profiles support role enumeration"
+        );
+    }
     if matches!(chain.base, Base::Saml { .. }) {
         if which == List::Mfa {
             bail!(
@@ -573,6 +609,8 @@ fn list_saml_roles(
         clock: &clock,
         process: &process,
         idp: Some(&connector),
+        token_cache: None,
+        token_file: None,
     };
     let response = new_runtime()?.block_on(resolve::saml_response(chain, ports, &opts))?;
     let who = response

@@ -9,3 +9,4 @@ mod providers;
 mod saml;
 mod shells;
 mod support;
+mod webid;

@@ -71,6 +71,25 @@ pub enum Base {
         /// What clamping did.
         clamp: Clamp,
     },
+    /// An OIDC login at an identity provider, then AssumeRoleWithWebIdentity (aws-runas's own).
+    WebIdentity {
+        /// The profile (`None` for a role ARN given on the command line).
+        profile: Option<String>,
+        /// `web_identity_auth_url`.
+        url: String,
+        /// `web_identity_client_id`.
+        client_id: String,
+        /// `web_identity_redirect_uri`.
+        redirect_uri: String,
+        /// The role to ask STS for (the jump role when there is one).
+        role: RoleArn,
+        /// `role_session_name`; else the token's user name is used.
+        session_name: Option<SessionName>,
+        /// Requested lifetime in seconds.
+        duration_secs: i64,
+        /// What clamping did.
+        clamp: Clamp,
+    },
     /// `credential_source` (Environment, Ec2InstanceMetadata, EcsContainer).
     NamedSource {
         /// The profile.
@@ -85,7 +104,7 @@ impl Base {
     pub fn profile(&self) -> Option<&str> {
         match self {
             Base::Environment { .. } => None,
-            Base::Saml { profile, .. } => profile.as_deref(),
+            Base::Saml { profile, .. } | Base::WebIdentity { profile, .. } => profile.as_deref(),
             Base::AccessKey { profile, .. }
             | Base::Process { profile, .. }
             | Base::WebIdentityToken { profile, .. }
@@ -191,6 +210,16 @@ pub enum ChainError {
     /// Both a SAML and an OIDC identity provider.
     #[error("profile `{0}` sets both saml_auth_url and web_identity_auth_url; keep one")]
     BothIdpUrls(String),
+    /// A key a source needs is missing.
+    #[error("profile `{profile}` needs {key} for {why}")]
+    MissingKey {
+        /// The profile.
+        profile: String,
+        /// The missing key.
+        key: &'static str,
+        /// What needs it.
+        why: &'static str,
+    },
     /// `jump_role_arn` without a role to jump to.
     #[error("profile `{0}` sets jump_role_arn but no role_arn to assume from it")]
     JumpWithoutRole(String),
@@ -482,7 +511,7 @@ impl RoleChain {
     /// keys behind the profile, sharing the role path's cache entry. `None` when the chain has no
     /// session-token step (no role, a direct first hop, or temporary base credentials).
     pub fn session_only(&self) -> Option<RoleChain> {
-        if matches!(self.base, Base::Saml { .. }) {
+        if matches!(self.base, Base::Saml { .. } | Base::WebIdentity { .. }) {
             // A jump role: the plain SAML credentials of the jump role.
             return (!self.hops.is_empty()).then(|| RoleChain {
                 hops: vec![],
@@ -544,19 +573,39 @@ pub fn plan(input: &PlanInput<'_>, target: &Target) -> Result<RoleChain, ChainEr
         }
         Target::Arn(arn) => {
             let settings = resolve_settings(input.profiles, None, input.env, input.flags);
-            let aws = match input.env_credentials {
-                Some(c) => AwsChain {
-                    base: Base::Environment {
-                        credentials: c.clone(),
+            let token_file = input.env.get("AWS_WEB_IDENTITY_TOKEN_FILE");
+            let (aws, hop) = match (input.env_credentials, token_file) {
+                // AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, as Kubernetes and CI systems set them.
+                (None, Some(file)) => (
+                    AwsChain {
+                        base: Base::WebIdentityToken {
+                            profile: String::new(),
+                            role_arn: arn.to_string(),
+                            token_file: file.to_string(),
+                            session_name: input
+                                .env
+                                .get("AWS_ROLE_SESSION_NAME")
+                                .map(str::to_string),
+                        },
+                        roles: vec![],
                     },
-                    roles: vec![],
-                },
-                None if input.profiles.profile("default").is_some() => {
-                    aws_chain(input.profiles, "default")?
+                    None,
+                ),
+                (Some(c), _) => (
+                    AwsChain {
+                        base: Base::Environment {
+                            credentials: c.clone(),
+                        },
+                        roles: vec![],
+                    },
+                    Some(arn.clone()),
+                ),
+                (None, None) if input.profiles.profile("default").is_some() => {
+                    (aws_chain(input.profiles, "default")?, Some(arn.clone()))
                 }
-                None => return Err(ChainError::NoBaseForArn(arn.to_string())),
+                (None, None) => return Err(ChainError::NoBaseForArn(arn.to_string())),
             };
-            (None, settings, aws, Some(arn.clone()))
+            (None, settings, aws, hop)
         }
     };
     let mut names: Vec<&str> = aws.roles.iter().map(|r| r.profile.as_str()).collect();
@@ -669,13 +718,39 @@ pub fn plan(input: &PlanInput<'_>, target: &Target) -> Result<RoleChain, ChainEr
         )
     });
 
+    let base_cache = match &aws.base {
+        Base::WebIdentityToken {
+            profile: p,
+            role_arn,
+            token_file,
+            session_name,
+        } => {
+            let name = match (p.is_empty(), RoleArn::parse(role_arn)) {
+                (false, _) => p.clone(),
+                (true, Ok(r)) => format!("{}-{}", r.account(), r.role_name()),
+                (true, Err(_)) => role_arn.clone(),
+            };
+            let (duration_secs, _) = ROLE_LIMITS.clamp(role_duration_request(&settings)?);
+            let fp = Fingerprint::of(&[
+                "web-token-file",
+                role_arn,
+                token_file,
+                session_name.as_deref().unwrap_or(""),
+                &duration_secs.to_string(),
+                input.endpoint,
+            ])
+            .hex();
+            Some((CacheKey::new(CacheKind::WebRole, name), fp))
+        }
+        _ => None,
+    };
     Ok(RoleChain {
         profile,
         base: aws.base,
         session_token,
         hops,
         role_cache,
-        base_cache: None,
+        base_cache,
         settings,
     })
 }
@@ -695,16 +770,29 @@ fn plan_idp(input: &PlanInput<'_>, target: &Target) -> Result<Option<RoleChain>,
         settings.get("saml_auth_url"),
         settings.get("web_identity_auth_url"),
     );
-    let url = match (saml, oidc) {
+    let (url, oidc_login) = match (saml, oidc) {
         (None, None) => return Ok(None),
         (Some(_), Some(_)) => return Err(ChainError::BothIdpUrls(name)),
-        (None, Some(_)) => {
-            return Err(ChainError::Unsupported {
-                profile: name,
-                what: "web_identity_auth_url (a Web Identity login)".to_string(),
-            });
-        }
-        (Some(url), None) => url.to_string(),
+        (None, Some(url)) => (url.to_string(), true),
+        (Some(url), None) => (url.to_string(), false),
+    };
+    let oidc_client = if oidc_login {
+        let need = |key: &'static str| {
+            settings
+                .get(key)
+                .map(str::to_string)
+                .ok_or_else(|| ChainError::MissingKey {
+                    profile: name.clone(),
+                    key,
+                    why: "a Web Identity login",
+                })
+        };
+        Some((
+            need("web_identity_client_id")?,
+            need("web_identity_redirect_uri")?,
+        ))
+    } else {
+        None
     };
     if let Some(p) = &profile
         && input.profiles.profile(p).is_none()
@@ -733,14 +821,32 @@ fn plan_idp(input: &PlanInput<'_>, target: &Target) -> Result<Option<RoleChain>,
     };
     let (duration_secs, clamp) = ROLE_LIMITS.clamp(requested);
     let saml_role = jump.clone().or_else(|| role.clone());
+    if oidc_login && saml_role.is_none() {
+        return Err(ChainError::MissingKey {
+            profile: name,
+            key: "role_arn",
+            why: "a Web Identity login",
+        });
+    }
+    let kind = if oidc_login {
+        CacheKind::WebRole
+    } else {
+        CacheKind::SamlRole
+    };
     let cache_name = match (&jump, &profile, &saml_role) {
         (Some(j), _, _) => format!("{}-{}", j.account(), j.role_name()),
         (None, Some(p), _) => p.clone(),
         (None, None, Some(r)) => format!("{}-{}", r.account(), r.role_name()),
         (None, None, None) => unreachable!("role-ARN mode always has a role"),
     };
+    let (client_id, redirect_uri) = oidc_client.clone().unwrap_or_default();
     let base_fp = Fingerprint::of(&[
-        "saml",
+        if oidc_login { "oidc" } else { "saml" },
+        &client_id,
+        &redirect_uri,
+        settings.get("web_identity_provider").unwrap_or(""),
+        settings.get("web_identity_username").unwrap_or(""),
+        settings.get("role_session_name").unwrap_or(""),
         &url,
         saml_role.as_ref().map(RoleArn::as_str).unwrap_or(""),
         &duration_secs.to_string(),
@@ -749,10 +855,7 @@ fn plan_idp(input: &PlanInput<'_>, target: &Target) -> Result<Option<RoleChain>,
         input.endpoint,
     ])
     .hex();
-    let base_cache = Some((
-        CacheKey::new(CacheKind::SamlRole, cache_name),
-        base_fp.clone(),
-    ));
+    let base_cache = Some((CacheKey::new(kind, cache_name), base_fp.clone()));
     let mut hops = vec![];
     let mut role_cache = None;
     if let (Some(_), Some(target_role)) = (&jump, &role) {
@@ -781,12 +884,26 @@ fn plan_idp(input: &PlanInput<'_>, target: &Target) -> Result<Option<RoleChain>,
             .unwrap_or_else(|| format!("{}-{}", target_role.account(), target_role.role_name()));
         role_cache = Some((CacheKey::new(CacheKind::AssumeRole, role_name), fp));
     }
-    let base = Base::Saml {
-        profile: profile.clone(),
-        url,
-        role: saml_role,
-        duration_secs,
-        clamp,
+    let base = match (oidc_client, saml_role) {
+        (Some((client_id, redirect_uri)), Some(role)) => Base::WebIdentity {
+            profile: profile.clone(),
+            url,
+            client_id,
+            redirect_uri,
+            role,
+            session_name: settings
+                .get("role_session_name")
+                .and_then(SessionName::sanitize),
+            duration_secs,
+            clamp,
+        },
+        (_, saml_role) => Base::Saml {
+            profile: profile.clone(),
+            url,
+            role: saml_role,
+            duration_secs,
+            clamp,
+        },
     };
     Ok(Some(RoleChain {
         profile,
@@ -825,6 +942,17 @@ fn hop(
     })
 }
 
+/// The requested role duration: `credentials_duration`, else `duration_seconds`.
+///
+/// # Errors
+/// A value that does not parse, naming the key.
+pub fn role_duration_request(s: &Settings) -> Result<Option<i64>, ChainError> {
+    Ok(match s.duration_secs("credentials_duration")? {
+        Some(d) if d > 0 => Some(d),
+        _ => s.seconds("duration_seconds")?,
+    })
+}
+
 fn base_identity(base: &Base) -> String {
     match base {
         Base::AccessKey {
@@ -846,6 +974,12 @@ fn base_identity(base: &Base) -> String {
             "saml:{url}:{}",
             role.as_ref().map(RoleArn::as_str).unwrap_or("")
         ),
+        Base::WebIdentity {
+            url,
+            role,
+            client_id,
+            ..
+        } => format!("oidc:{url}:{client_id}:{role}"),
     }
 }
 

@@ -243,14 +243,11 @@ pub const KEYS: &[KeyDef] = &[
         Aws,
         "Environment, Ec2InstanceMetadata or EcsContainer (not supported yet)",
     )),
-    own(env(
-        key(
-            "web_identity_token_file",
-            V::Path,
-            Aws,
-            "file holding an OIDC token for AssumeRoleWithWebIdentity",
-        ),
-        &["AWS_WEB_IDENTITY_TOKEN_FILE"],
+    own(key(
+        "web_identity_token_file",
+        V::Path,
+        Aws,
+        "file holding an OIDC token for AssumeRoleWithWebIdentity, read afresh on every refresh (with no profile: AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN)",
     )),
     own(creds_file(key(
         "aws_access_key_id",

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod credentials;
 pub mod duration;
 pub mod fingerprint;
+pub mod jwt;
 pub mod keys;
 pub mod names;
 pub mod policy;

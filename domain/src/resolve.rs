@@ -3,7 +3,7 @@
 
 use crate::chain::{Base, RoleChain, SessionTokenStep};
 use crate::credentials::Credentials;
-use crate::names::SessionName;
+use crate::names::{RoleArn, SessionName};
 use crate::ports::cache::{CacheEntry, CacheError, CacheKey, CacheLock, CredentialCache};
 use crate::ports::clock::Clock;
 use crate::ports::idp::{IdpConnector, IdpError};
@@ -30,6 +30,10 @@ pub struct Ports<'a> {
     pub clock: &'a dyn Clock,
     /// `credential_process` runner.
     pub process: &'a dyn CredentialProcess,
+    /// OIDC ID tokens kept between runs.
+    pub token_cache: Option<&'a dyn crate::ports::cache::TokenCache>,
+    /// Reads `web_identity_token_file`.
+    pub token_file: Option<&'a dyn crate::ports::token_file::TokenFile>,
     /// Identity-provider logins, for chains that start with one.
     pub idp: Option<&'a dyn IdpConnector>,
 }
@@ -108,6 +112,9 @@ pub enum ResolveError {
     /// Several roles granted and nobody to choose.
     #[error("the identity provider grants several roles and there is no terminal to choose on; set role_arn to one of: {}", .0.join(", "))]
     RoleNotChosen(Vec<String>),
+    /// The token file gave no token.
+    #[error(transparent)]
+    TokenFile(#[from] crate::ports::token_file::TokenFileError),
     /// A source aws-runas does not support (yet).
     #[error("profile `{profile}` uses {what}, which aws-runas does not support yet")]
     Unsupported {
@@ -188,7 +195,9 @@ async fn compute(
     opts: &ResolveOptions,
 ) -> Result<Credentials, ResolveError> {
     let mut current = match &chain.base {
-        Base::Saml { .. } => saml_credentials(chain, ports, opts).await?,
+        Base::Saml { .. } | Base::WebIdentity { .. } | Base::WebIdentityToken { .. } => {
+            login_credentials(chain, ports, opts).await?
+        }
         other => base_credentials(other, ports)?,
     };
     let mut satisfied: Option<String> = None;
@@ -354,10 +363,10 @@ fn base_credentials_with(
             })?;
             Ok(process.run(&name, command)?)
         }
-        Base::WebIdentityToken { profile, .. } => Err(unsupported(
-            profile,
-            "web_identity_token_file (Web Identity)".to_string(),
-        )),
+        Base::WebIdentityToken { profile, .. } => Err(ResolveError::NoIdp(profile.clone())),
+        Base::WebIdentity { profile, .. } => {
+            Err(ResolveError::NoIdp(profile.clone().unwrap_or_default()))
+        }
         Base::Sso { profile, fields } => {
             let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
             Err(unsupported(
@@ -373,17 +382,17 @@ fn base_credentials_with(
     }
 }
 
-async fn saml_credentials(
+async fn login_credentials(
     chain: &RoleChain,
     ports: Ports<'_>,
     opts: &ResolveOptions,
 ) -> Result<Credentials, ResolveError> {
     let Some((key, fp)) = chain.base_cache.as_ref() else {
-        return fetch_saml(chain, ports, opts).await;
+        return fetch_login(chain, ports, opts).await;
     };
     if chain.hops.is_empty() {
-        // The final cache is the SAML entry: `resolve` holds its lock already.
-        return fetch_saml(chain, ports, opts).await;
+        // The final cache is the login's entry: `resolve` holds its lock already.
+        return fetch_login(chain, ports, opts).await;
     }
     let window = opts.refresh_window_secs;
     if let Some(c) = fresh(ports.cache, key, fp, ports.clock, window) {
@@ -393,8 +402,155 @@ async fn saml_credentials(
     if let Some(c) = fresh(ports.cache, key, fp, ports.clock, window) {
         return Ok(c);
     }
-    let creds = fetch_saml(chain, ports, opts).await?;
+    let creds = fetch_login(chain, ports, opts).await?;
     store(ports.cache, key, fp, &creds);
+    Ok(creds)
+}
+
+async fn fetch_login(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    match &chain.base {
+        Base::Saml { .. } => fetch_saml(chain, ports, opts).await,
+        Base::WebIdentity { .. } => fetch_oidc(chain, ports, opts).await,
+        _ => fetch_token_file(chain, ports).await,
+    }
+}
+
+async fn fetch_token_file(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+) -> Result<Credentials, ResolveError> {
+    let Base::WebIdentityToken {
+        profile,
+        role_arn,
+        token_file,
+        session_name,
+    } = &chain.base
+    else {
+        unreachable!("only called for token-file bases");
+    };
+    log::debug!("Detected expired or unset web identity role credentials, refreshing");
+    let reader = ports
+        .token_file
+        .ok_or_else(|| ResolveError::NoIdp(profile.clone()))?;
+    let token = reader.read(token_file)?;
+    let role = RoleArn::parse(role_arn.trim()).map_err(|_| ResolveError::Unsupported {
+        profile: profile.clone(),
+        what: format!("role_arn {role_arn:?}, which is not an IAM role ARN,"),
+    })?;
+    let name = session_name
+        .as_deref()
+        .and_then(SessionName::sanitize)
+        .or_else(|| SessionName::sanitize(&format!("aws-runas-{}", ports.clock.now().unix())))
+        .expect("a non-empty ASCII name is a valid session name");
+    let (duration_secs, _) = crate::duration::ROLE_LIMITS.clamp(
+        crate::chain::role_duration_request(&chain.settings)
+            .ok()
+            .flatten(),
+    );
+    web_identity_call(chain, ports, role, name, token, duration_secs).await
+}
+
+async fn fetch_oidc(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    let Base::WebIdentity {
+        url,
+        client_id,
+        redirect_uri,
+        role,
+        session_name,
+        duration_secs,
+        clamp,
+        ..
+    } = &chain.base
+    else {
+        unreachable!("only called for OIDC bases");
+    };
+    log::debug!("Detected expired or unset web identity role credentials, refreshing");
+    let token = oidc_token(chain, ports, url, client_id, redirect_uri).await?;
+    let _ = opts;
+    if let Some(m) = clamp.message() {
+        log::debug!("{m}");
+    }
+    let name = session_name
+        .clone()
+        .or_else(|| {
+            crate::jwt::username(token.expose())
+                .as_deref()
+                .and_then(SessionName::sanitize)
+        })
+        .or_else(|| SessionName::sanitize(&format!("aws-runas-{}", ports.clock.now().unix())))
+        .expect("a non-empty ASCII name is a valid session name");
+    web_identity_call(chain, ports, role.clone(), name, token, *duration_secs).await
+}
+
+/// A fresh ID token: the cached one while it has more than a minute left, else a new login.
+async fn oidc_token(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    url: &str,
+    client_id: &str,
+    redirect_uri: &str,
+) -> Result<Secret, ResolveError> {
+    if let Some(cached) = ports.token_cache.and_then(|c| c.load(url))
+        && crate::jwt::is_fresh(cached.expose(), ports.clock.now(), 60)
+    {
+        log::debug!("using the cached identity token");
+        return Ok(cached);
+    }
+    let connector = ports
+        .idp
+        .ok_or_else(|| ResolveError::NoIdp(chain.profile.clone().unwrap_or_default()))?;
+    let idp = connector.connect().await?;
+    let req = crate::ports::idp::OidcRequest {
+        client_id: client_id.to_string(),
+        redirect_uri: redirect_uri.to_string(),
+        scopes: vec![],
+    };
+    let token = idp.oidc_token(&req).await?.0;
+    if token.expose().trim().len() < 4 {
+        return Err(ResolveError::Idp(IdpError::Provider(
+            "the identity provider answered without a usable ID token".into(),
+        )));
+    }
+    if let Some(cache) = ports.token_cache
+        && let Err(e) = cache.store(url, &token)
+    {
+        log::debug!("could not cache the identity token: {e}");
+    }
+    Ok(token)
+}
+
+async fn web_identity_call(
+    chain: &RoleChain,
+    ports: Ports<'_>,
+    role: RoleArn,
+    session_name: SessionName,
+    token: Secret,
+    duration_secs: i64,
+) -> Result<Credentials, ResolveError> {
+    let context = format!(
+        "assuming {role} with a web identity token{}",
+        profile_suffix(&chain.profile)
+    );
+    let req = crate::ports::sts::WebIdentityRoleRequest {
+        role_arn: role,
+        session_name,
+        token,
+        duration_secs,
+    };
+    let creds = ports
+        .sts
+        .assume_role_with_web_identity(&req)
+        .await
+        .map_err(|source| ResolveError::Sts { context, source })?;
+    log::debug!("WEB IDENTITY ROLE CREDENTIALS: {creds:?}");
     Ok(creds)
 }
 
@@ -748,6 +904,8 @@ mod tests {
             chain,
             Ports {
                 idp: None,
+                token_cache: None,
+                token_file: None,
                 sts,
                 cache,
                 prompter,
@@ -1009,6 +1167,8 @@ mod tests {
             &chain,
             Ports {
                 idp: None,
+                token_cache: None,
+                token_file: None,
                 sts: &sts,
                 cache: &cache,
                 prompter: &prompter,
@@ -1139,6 +1299,8 @@ mod tests {
                 clock: &clock,
                 process: &process,
                 idp: Some(connector),
+                token_cache: None,
+                token_file: None,
             };
             resolve(chain, ports, &opts(None)).await
         }
@@ -1294,6 +1456,8 @@ mod tests {
                 clock: &clock,
                 process: &process,
                 idp: Some(&connector),
+                token_cache: None,
+                token_file: None,
             };
             let o = opts(None);
             saml_response(&chain, ports, &o).await.unwrap();
@@ -1371,6 +1535,322 @@ mod tests {
             let chain = plan(&input, &Target::Profile("app".into())).unwrap();
             assert!(matches!(&chain.base, Base::Saml { role: Some(r), .. } if r.as_str() == ADMIN));
             assert_eq!(chain.settings.get("saml_username"), Some("alice"));
+        }
+    }
+
+    mod web_identity {
+        use super::*;
+        use crate::ports::cache::TokenCache;
+        use crate::ports::idp::{
+            IdToken, IdentityProvider, IdpConnector, OidcRequest, SamlAssertion,
+        };
+        use crate::ports::sts::WebIdentityRoleRequest;
+        use crate::ports::token_file::{MockTokenFile, TokenFileError};
+        use base64::Engine as _;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        const ROLE: &str = "arn:aws:iam::123456789012:role/web";
+
+        fn jwt(exp: i64, user: &str) -> String {
+            let b = |s: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+            format!(
+                "{}.{}.sig",
+                b(r#"{"alg":"RS256"}"#.into()),
+                b(format!(r#"{{"exp":{exp},"preferred_username":"{user}"}}"#))
+            )
+        }
+
+        #[derive(Debug)]
+        struct Idp(String);
+
+        #[async_trait::async_trait]
+        impl IdentityProvider for Idp {
+            async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
+                Err(IdpError::Unsupported("no".into()))
+            }
+            async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
+                assert_eq!(
+                    (req.client_id.as_str(), req.redirect_uri.as_str()),
+                    ("cli", "http://127.0.0.1:8400/cb")
+                );
+                Ok(IdToken(Secret::new(self.0.clone())))
+            }
+        }
+
+        struct Connector(String, AtomicUsize);
+
+        #[async_trait::async_trait]
+        impl IdpConnector for Connector {
+            async fn connect(&self) -> Result<Box<dyn IdentityProvider>, IdpError> {
+                self.1.fetch_add(1, Ordering::SeqCst);
+                Ok(Box::new(Idp(self.0.clone())))
+            }
+        }
+
+        #[derive(Default)]
+        struct Tokens(Mutex<HashMap<String, Secret>>);
+
+        impl TokenCache for Tokens {
+            fn load(&self, url: &str) -> Option<Secret> {
+                self.0.lock().unwrap().get(url).cloned()
+            }
+            fn store(&self, url: &str, token: &Secret) -> Result<(), CacheError> {
+                self.0.lock().unwrap().insert(url.into(), token.clone());
+                Ok(())
+            }
+            fn clear(&self) -> Result<(), CacheError> {
+                self.0.lock().unwrap().clear();
+                Ok(())
+            }
+        }
+
+        fn chain(
+            extra: &[(&'static str, &'static str, &'static str)],
+        ) -> Result<RoleChain, crate::chain::ChainError> {
+            let mut triples = vec![
+                (
+                    "web",
+                    "web_identity_auth_url",
+                    "https://idp.example.org/oauth2",
+                ),
+                ("web", "web_identity_client_id", "cli"),
+                (
+                    "web",
+                    "web_identity_redirect_uri",
+                    "http://127.0.0.1:8400/cb",
+                ),
+                ("web", "role_arn", ROLE),
+            ];
+            triples.extend_from_slice(extra);
+            let set = ProfileSet::from_triples(triples);
+            let (env, flags) = (Env::default(), FlagValues::new());
+            let input = PlanInput {
+                profiles: &set,
+                env: &env,
+                flags: &flags,
+                env_credentials: None,
+                resolving: &[],
+                endpoint: "e",
+            };
+            plan(&input, &Target::Profile("web".into()))
+        }
+
+        async fn run(
+            chain: &RoleChain,
+            sts: &MockSts,
+            connector: &Connector,
+            tokens: &Tokens,
+        ) -> Result<Credentials, ResolveError> {
+            let clock = FixedClock(Timestamp::from_unix(NOW));
+            let (cache, process, prompter) =
+                (MemCache::default(), no_process(), MockPrompter::new());
+            let ports = Ports {
+                sts,
+                cache: &cache,
+                prompter: &prompter,
+                clock: &clock,
+                process: &process,
+                idp: Some(connector),
+                token_cache: Some(tokens),
+                token_file: None,
+            };
+            resolve(chain, ports, &opts(None)).await
+        }
+
+        #[tokio::test]
+        async fn login_then_assume_role_with_web_identity_and_token_reuse() {
+            let chain = chain(&[]).unwrap();
+            assert_eq!(
+                chain.final_cache().unwrap().0,
+                &CacheKey::new(crate::ports::cache::CacheKind::WebRole, "web")
+            );
+            let token = jwt(NOW + 3600, "alice@example.com");
+            let mut sts = MockSts::new();
+            let expected = token.clone();
+            sts.expect_assume_role_with_web_identity()
+                .withf(move |r: &WebIdentityRoleRequest| {
+                    r.role_arn.as_str() == ROLE
+                        && r.token.expose() == expected
+                        && r.session_name.as_str() == "alice@example.com"
+                })
+                .times(2)
+                .returning(|_| Ok(temp("ASIAWEB", NOW + 3600)));
+            let (connector, tokens) = (Connector(token, AtomicUsize::new(0)), Tokens::default());
+            assert_eq!(
+                run(&chain, &sts, &connector, &tokens)
+                    .await
+                    .unwrap()
+                    .access_key_id(),
+                "ASIAWEB"
+            );
+            // A second resolution (new credential cache) reuses the cached token: no login.
+            run(&chain, &sts, &connector, &tokens).await.unwrap();
+            assert_eq!(connector.1.load(Ordering::SeqCst), 1);
+        }
+
+        #[tokio::test]
+        async fn an_expiring_token_is_replaced_and_role_session_name_wins() {
+            let chain = chain(&[("web", "role_session_name", "ops-bot")]).unwrap();
+            let tokens = Tokens::default();
+            tokens
+                .store(
+                    "https://idp.example.org/oauth2",
+                    &Secret::new(jwt(NOW + 30, "old")),
+                )
+                .unwrap();
+            let fresh = jwt(NOW + 3600, "alice");
+            let mut sts = MockSts::new();
+            let expected = fresh.clone();
+            sts.expect_assume_role_with_web_identity()
+                .withf(move |r| {
+                    r.token.expose() == expected && r.session_name.as_str() == "ops-bot"
+                })
+                .times(1)
+                .returning(|_| Ok(temp("ASIAWEB2", NOW + 3600)));
+            let connector = Connector(fresh.clone(), AtomicUsize::new(0));
+            run(&chain, &sts, &connector, &tokens).await.unwrap();
+            assert_eq!(
+                connector.1.load(Ordering::SeqCst),
+                1,
+                "a token within a minute of expiry is not used"
+            );
+            assert_eq!(
+                tokens
+                    .load("https://idp.example.org/oauth2")
+                    .unwrap()
+                    .expose(),
+                fresh
+            );
+        }
+
+        #[tokio::test]
+        async fn an_answer_without_a_token_is_an_error() {
+            let chain = chain(&[]).unwrap();
+            let e = run(
+                &chain,
+                &MockSts::new(),
+                &Connector(String::new(), AtomicUsize::new(0)),
+                &Tokens::default(),
+            )
+            .await
+            .unwrap_err();
+            assert!(e.to_string().contains("without a usable ID token"), "{e}");
+        }
+
+        #[test]
+        fn missing_client_id_or_redirect_names_the_key() {
+            let set = ProfileSet::from_triples([
+                ("w", "web_identity_auth_url", "https://x"),
+                ("w", "role_arn", ROLE),
+                ("w", "web_identity_client_id", "c"),
+            ]);
+            let (env, flags) = (Env::default(), FlagValues::new());
+            let input = PlanInput {
+                profiles: &set,
+                env: &env,
+                flags: &flags,
+                env_credentials: None,
+                resolving: &[],
+                endpoint: "e",
+            };
+            let e = plan(&input, &Target::Profile("w".into()))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("web_identity_redirect_uri") && e.contains("`w`"),
+                "{e}"
+            );
+        }
+
+        #[tokio::test]
+        async fn token_files_are_read_fresh_and_sent_as_they_are() {
+            let set = ProfileSet::from_triples([
+                ("k8s", "role_arn", ROLE),
+                ("k8s", "web_identity_token_file", "/var/run/token"),
+                ("k8s", "role_session_name", "pod-1"),
+            ]);
+            let (env, flags) = (Env::default(), FlagValues::new());
+            let input = PlanInput {
+                profiles: &set,
+                env: &env,
+                flags: &flags,
+                env_credentials: None,
+                resolving: &[],
+                endpoint: "e",
+            };
+            let chain = plan(&input, &Target::Profile("k8s".into())).unwrap();
+            let mut file = MockTokenFile::new();
+            file.expect_read()
+                .withf(|p| p == "/var/run/token")
+                .times(1)
+                .returning(|_| Ok(Secret::new("opaque-token-from-kubelet")));
+            let mut sts = MockSts::new();
+            sts.expect_assume_role_with_web_identity()
+                .withf(|r| {
+                    r.token.expose() == "opaque-token-from-kubelet"
+                        && r.session_name.as_str() == "pod-1"
+                })
+                .times(1)
+                .returning(|_| Ok(temp("ASIAPOD", NOW + 3600)));
+            let (cache, process, prompter, clock) = (
+                MemCache::default(),
+                no_process(),
+                MockPrompter::new(),
+                FixedClock(Timestamp::from_unix(NOW)),
+            );
+            let ports = Ports {
+                sts: &sts,
+                cache: &cache,
+                prompter: &prompter,
+                clock: &clock,
+                process: &process,
+                idp: None,
+                token_cache: None,
+                token_file: Some(&file),
+            };
+            assert_eq!(
+                resolve(&chain, ports, &opts(None))
+                    .await
+                    .unwrap()
+                    .access_key_id(),
+                "ASIAPOD"
+            );
+
+            // The environment's AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, in role-ARN mode.
+            let env = Env::from_pairs([
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", "/t"),
+                ("AWS_ROLE_SESSION_NAME", "ci-job"),
+            ]);
+            let empty = ProfileSet::new();
+            let input = PlanInput {
+                profiles: &empty,
+                env: &env,
+                flags: &flags,
+                env_credentials: None,
+                resolving: &[],
+                endpoint: "e",
+            };
+            let chain = plan(&input, &Target::Arn(RoleArn::parse(ROLE).unwrap())).unwrap();
+            assert!(
+                matches!(&chain.base, Base::WebIdentityToken { token_file, session_name: Some(n), .. } if token_file == "/t" && n == "ci-job")
+            );
+            assert_eq!(chain.final_cache().unwrap().0.name(), "123456789012-web");
+            let mut missing = MockTokenFile::new();
+            missing.expect_read().returning(|p| {
+                Err(TokenFileError {
+                    path: p.into(),
+                    reason: "no such file".into(),
+                })
+            });
+            let ports = Ports {
+                token_file: Some(&missing),
+                ..ports
+            };
+            let e = resolve(&chain, ports, &opts(None))
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("/t") && e.contains("no such file"), "{e}");
         }
     }
 }

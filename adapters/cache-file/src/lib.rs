@@ -6,6 +6,8 @@ mod cache;
 mod format;
 mod lock;
 mod name;
+mod tokens;
 mod write;
 
 pub use cache::FileCache;
+pub use tokens::{FileTokenCache, TOKEN_CACHE_FILE, TokenFileReader};

@@ -35,7 +35,7 @@ fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvid
 aws_runas_domain::register_idp!(IdpRegistrationSpec {
     name: "mock",
     aliases: &[],
-    protocols: &[Protocol::Saml],
+    protocols: &[Protocol::Saml, Protocol::Oidc],
     mfa: &[],
     matches_url,
     matches_probe,

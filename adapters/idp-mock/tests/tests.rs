@@ -74,7 +74,7 @@ fn the_registry_holds_exactly_the_mock() {
     let reg = mock();
     assert_eq!(reg.crate_name(), "aws-runas-idp-mock");
     assert!(reg.aliases().is_empty());
-    assert_eq!(reg.protocols(), &[Protocol::Saml]);
+    assert_eq!(reg.protocols(), &[Protocol::Saml, Protocol::Oidc]);
     assert!(reg.mfa().is_empty());
     assert_eq!(registry.get("MOCK").unwrap().name(), "mock");
 }
@@ -283,4 +283,27 @@ fn bad_settings_fail_the_build_with_the_key_named() {
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.decode(text).ok()
+}
+
+#[tokio::test]
+async fn an_oidc_login_gives_an_unsigned_token_for_the_client() {
+    let (idp, prompter) = build(&IdpSettings::from_pairs([
+        (IdpSettings::URL, "http://127.0.0.1/mock/oidc"),
+        (IdpSettings::USERNAME, "dana"),
+    ]));
+    let req = aws_runas_domain::ports::idp::OidcRequest {
+        client_id: "cli-1".into(),
+        redirect_uri: "app:/callback".into(),
+        scopes: vec![],
+    };
+    let token = idp.oidc_token(&req).await.unwrap().0;
+    let claims = aws_runas_domain::jwt::claims(token.expose()).unwrap();
+    assert_eq!(claims["aud"], "cli-1");
+    assert_eq!(
+        aws_runas_domain::jwt::username(token.expose()).as_deref(),
+        Some("dana")
+    );
+    let exp = aws_runas_domain::jwt::expiry(token.expose()).unwrap();
+    assert!(exp.unix() > 0);
+    assert_nothing_asked(&prompter);
 }

@@ -135,3 +135,24 @@ pub enum CacheError {
         waited_secs: u64,
     },
 }
+
+/// OIDC ID tokens kept between runs, by identity-provider URL (the original's
+/// `.aws_runas_identity_token.cache`).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait TokenCache: Send + Sync {
+    /// The token stored for `url`, fresh or not (the caller checks `exp`); a missing or corrupt
+    /// file is `None`.
+    fn load(&self, url: &str) -> Option<crate::secret::Secret>;
+
+    /// Stores `token` for `url`, atomically, readable by the owner only.
+    ///
+    /// # Errors
+    /// [`CacheError`] naming the file.
+    fn store(&self, url: &str, token: &crate::secret::Secret) -> Result<(), CacheError>;
+
+    /// Drops every stored token (`-r`).
+    ///
+    /// # Errors
+    /// [`CacheError`] naming the file.
+    fn clear(&self) -> Result<(), CacheError>;
+}

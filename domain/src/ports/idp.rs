@@ -300,9 +300,36 @@ pub trait IdentityProvider: Send + Sync + fmt::Debug {
     /// # Errors
     /// As [`IdentityProvider::saml_assertion`]; [`IdpError::Unsupported`] by default.
     async fn authenticate(&self) -> Result<(), IdpError> {
-        Err(IdpError::Unsupported("this identity provider cannot log in for another one".into()))
+        Err(IdpError::Unsupported(
+            "this identity provider cannot log in for another one".into(),
+        ))
+    }
+    /// Logs in with OpenID Connect and returns an ID token for `req`'s client.
+    ///
+    /// # Errors
+    /// As [`IdentityProvider::saml_assertion`]; [`IdpError::Unsupported`] by default.
+    async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
+        let _ = req;
+        Err(IdpError::Unsupported(
+            "this identity provider has no OIDC login".into(),
+        ))
     }
 }
+
+/// What an OIDC login is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcRequest {
+    /// `web_identity_client_id`.
+    pub client_id: String,
+    /// `web_identity_redirect_uri`.
+    pub redirect_uri: String,
+    /// Scopes besides `openid`.
+    pub scopes: Vec<String>,
+}
+
+/// An OIDC ID token (a JWT), kept secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdToken(pub Secret);
 
 /// An identity-provider failure. Messages never contain secrets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -14,3 +14,4 @@ pub mod profile_store;
 pub mod prompter;
 pub mod secret;
 pub mod sts;
+pub mod token_file;
