@@ -3,6 +3,7 @@
 //! cargo#9391). The tidy test checks that every `adapters/idp-*` folder appears here, and a test
 //! asserts the exact set of registered names.
 
+use aws_runas_idp_adfs as _;
 use aws_runas_idp_forms as _;
 use aws_runas_idp_keycloak as _;
 use aws_runas_idp_mock as _;
