@@ -9,4 +9,5 @@ mod providers;
 mod saml;
 mod shells;
 mod support;
+mod vendors;
 mod webid;

@@ -1,0 +1,69 @@
+//! One end-to-end run per vendor adapter: its login pages served on 127.0.0.1 from the adapter's
+//! own fixture markup, then AssumeRoleWithSAML on moto, credentials printed.
+
+use crate::support::{Lab, exports, runas};
+use aws_runas_domain::Timestamp;
+use aws_runas_idp_testkit::{MockResponse, MockServer, SamlResponseBuilder, SamlRole, auto_post_page};
+use aws_runas_tests::{Moto, TestEnv, unique_name};
+use std::path::PathBuf;
+
+pub(crate) const PASSWORD: &str = "vendor-test-password";
+
+fn fixture(path: &str) -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("fixtures/idp");
+    std::fs::read_to_string(root.join(path)).unwrap()
+}
+
+/// A SAML provider and a role trusting it, in moto; the assertion granting that role.
+pub(crate) fn saml_role() -> (Lab, String, String) {
+    let moto = Moto::shared();
+    let metadata = format!(
+        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.test"><!-- {} --></md:EntityDescriptor>"#,
+        "padding ".repeat(130)
+    );
+    let out = moto.query("iam", "CreateSAMLProvider", &[("Name", &unique_name("vendor")), ("SAMLMetadataDocument", &metadata)]).unwrap();
+    let provider = out.split("<SAMLProviderArn>").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let trust = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithSAML"}}]}}"#);
+    let role = moto.create_role("vendor", &trust);
+    #[allow(clippy::disallowed_methods)] // an assertion valid now
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let saml = SamlResponseBuilder::new(Timestamp::from_unix(i64::try_from(now).unwrap()))
+        .roles([SamlRole::new(role.clone(), provider)])
+        .session_name(Some("jane.doe@example.test"))
+        .base64();
+    (Lab::new(), role, saml)
+}
+
+/// Runs `aws-runas corp` against `server` with `provider` and checks credentials came back.
+pub(crate) fn assert_login_works(lab: &Lab, config: String, extra: &[(&str, &str)]) {
+    let env = TestEnv::new(&config, "");
+    let mut vars = vec![("SAML_PASSWORD", PASSWORD)];
+    vars.extend_from_slice(extra);
+    let run = runas(&env, lab.url(), &["-vv", "corp"], &vars);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(exports(&run.stdout)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"), "{}", run.stdout);
+    assert_eq!(lab.proxy.count("AssumeRoleWithSAML"), 1);
+    assert!(!run.stderr.contains(PASSWORD), "the password never reaches a log");
+}
+
+#[test]
+fn adfs_forms_login_to_credentials() {
+    let (lab, role, saml) = saml_role();
+    let server = MockServer::start();
+    let login = fixture("adfs/forms-login/login.html");
+    server.route("GET", "/adfs/ls/IdpInitiatedSignOn.aspx", move |req| {
+        if req.cookie("MSISAuth").is_some() { MockResponse::html(auto_post_page(&saml)) } else { MockResponse::html(login.clone()) }
+    });
+    server.route("POST", "/adfs/ls/IdpInitiatedSignOn.aspx", |req| {
+        if req.form_value("Password").as_deref() == Some(PASSWORD) && req.form_value("AuthMethod").as_deref() == Some("FormsAuthentication") {
+            MockResponse::redirect("/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn%3aamazon%3awebservices").cookie("MSISAuth", "session-1")
+        } else {
+            MockResponse::html(fixture("adfs/bad-password/login.html"))
+        }
+    });
+    let config = format!(
+        "[profile corp]\nsaml_auth_url = {}\nsaml_username = jane.doe@example.test\nrole_arn = {role}\n",
+        server.url("/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices")
+    );
+    assert_login_works(&lab, config, &[]);
+}
