@@ -3,14 +3,19 @@
 
 use crate::support::{Lab, exports, runas};
 use aws_runas_domain::Timestamp;
-use aws_runas_idp_testkit::{MockResponse, MockServer, SamlResponseBuilder, SamlRole, auto_post_page};
+use aws_runas_idp_testkit::{
+    MockResponse, MockServer, SamlResponseBuilder, SamlRole, auto_post_page,
+};
 use aws_runas_tests::{Moto, TestEnv, unique_name};
 use std::path::PathBuf;
 
 pub(crate) const PASSWORD: &str = "vendor-test-password";
 
 fn fixture(path: &str) -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("fixtures/idp");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("fixtures/idp");
     std::fs::read_to_string(root.join(path)).unwrap()
 }
 
@@ -21,12 +26,33 @@ pub(crate) fn saml_role() -> (Lab, String, String) {
         r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.test"><!-- {} --></md:EntityDescriptor>"#,
         "padding ".repeat(130)
     );
-    let out = moto.query("iam", "CreateSAMLProvider", &[("Name", &unique_name("vendor")), ("SAMLMetadataDocument", &metadata)]).unwrap();
-    let provider = out.split("<SAMLProviderArn>").nth(1).unwrap().split('<').next().unwrap().to_string();
-    let trust = format!(r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithSAML"}}]}}"#);
+    let out = moto
+        .query(
+            "iam",
+            "CreateSAMLProvider",
+            &[
+                ("Name", &unique_name("vendor")),
+                ("SAMLMetadataDocument", &metadata),
+            ],
+        )
+        .unwrap();
+    let provider = out
+        .split("<SAMLProviderArn>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithSAML"}}]}}"#
+    );
     let role = moto.create_role("vendor", &trust);
     #[allow(clippy::disallowed_methods)] // an assertion valid now
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
     let saml = SamlResponseBuilder::new(Timestamp::from_unix(i64::try_from(now).unwrap()))
         .roles([SamlRole::new(role.clone(), provider)])
         .session_name(Some("jane.doe@example.test"))
@@ -41,9 +67,16 @@ pub(crate) fn assert_login_works(lab: &Lab, config: String, extra: &[(&str, &str
     vars.extend_from_slice(extra);
     let run = runas(&env, lab.url(), &["-vv", "corp"], &vars);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(exports(&run.stdout)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"), "{}", run.stdout);
+    assert!(
+        exports(&run.stdout)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
+        "{}",
+        run.stdout
+    );
     assert_eq!(lab.proxy.count("AssumeRoleWithSAML"), 1);
-    assert!(!run.stderr.contains(PASSWORD), "the password never reaches a log");
+    assert!(
+        !run.stderr.contains(PASSWORD),
+        "the password never reaches a log"
+    );
 }
 
 #[test]
@@ -52,11 +85,20 @@ fn adfs_forms_login_to_credentials() {
     let server = MockServer::start();
     let login = fixture("adfs/forms-login/login.html");
     server.route("GET", "/adfs/ls/IdpInitiatedSignOn.aspx", move |req| {
-        if req.cookie("MSISAuth").is_some() { MockResponse::html(auto_post_page(&saml)) } else { MockResponse::html(login.clone()) }
+        if req.cookie("MSISAuth").is_some() {
+            MockResponse::html(auto_post_page(&saml))
+        } else {
+            MockResponse::html(login.clone())
+        }
     });
     server.route("POST", "/adfs/ls/IdpInitiatedSignOn.aspx", |req| {
-        if req.form_value("Password").as_deref() == Some(PASSWORD) && req.form_value("AuthMethod").as_deref() == Some("FormsAuthentication") {
-            MockResponse::redirect("/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn%3aamazon%3awebservices").cookie("MSISAuth", "session-1")
+        if req.form_value("Password").as_deref() == Some(PASSWORD)
+            && req.form_value("AuthMethod").as_deref() == Some("FormsAuthentication")
+        {
+            MockResponse::redirect(
+                "/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn%3aamazon%3awebservices",
+            )
+            .cookie("MSISAuth", "session-1")
         } else {
             MockResponse::html(fixture("adfs/bad-password/login.html"))
         }
@@ -66,4 +108,125 @@ fn adfs_forms_login_to_credentials() {
         server.url("/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices")
     );
     assert_login_works(&lab, config, &[]);
+}
+
+/// An AD FS whose Azure MFA push nobody approves.
+fn adfs_push_never_approved() -> MockServer {
+    let server = MockServer::start();
+    server.route("GET", "/adfs/ls/IdpInitiatedSignOn.aspx", |req| {
+        if req.cookie("MSISAuth").is_some() {
+            MockResponse::html(fixture("adfs/push-timed-out/mfa-push.html"))
+        } else {
+            MockResponse::html(fixture("adfs/push-timed-out/login.html"))
+        }
+    });
+    server.route("POST", "/adfs/ls/IdpInitiatedSignOn.aspx", |req| {
+        if req.form_value("Password").is_some() {
+            MockResponse::redirect("/adfs/ls/IdpInitiatedSignOn.aspx?client-request-id=x")
+                .cookie("MSISAuth", "session-1")
+        } else {
+            MockResponse::html(fixture("adfs/push-timed-out/mfa-push.html"))
+        }
+    });
+    server
+}
+
+fn push_config(server: &MockServer, role: &str) -> String {
+    format!(
+        "[profile corp]\nsaml_auth_url = {}\nsaml_username = jane.doe@example.test\nrole_arn = {role}\n",
+        server.url("/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices")
+    )
+}
+
+#[test]
+fn a_push_wait_tells_the_user_and_gives_up_at_the_bound() {
+    let (lab, role, _) = saml_role();
+    let server = adfs_push_never_approved();
+    let env = TestEnv::new(&push_config(&server, &role), "");
+    let run = runas(
+        &env,
+        lab.url(),
+        &["corp"],
+        &[
+            ("SAML_PASSWORD", PASSWORD),
+            ("RUNAS_MFA_WAIT_TIMEOUT", "1s"),
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Waiting for you to"),
+        "the user is told what the wait is for: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .lines()
+            .last()
+            .unwrap()
+            .contains("gave up after 1s"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "nothing but credentials on stdout");
+    // The same bound from the profile key.
+    env.write_config(&format!(
+        "{}mfa_wait_timeout = 1s\n",
+        push_config(&server, &role)
+    ));
+    let run = runas(&env, lab.url(), &["corp"], &[("SAML_PASSWORD", PASSWORD)]);
+    assert!(run.stderr.contains("gave up after 1s"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_push_wait_ends_the_run_and_caches_nothing() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    let (lab, role, _) = saml_role();
+    let server = adfs_push_never_approved();
+    let env = TestEnv::new(&push_config(&server, &role), "");
+    // `setsid` (without --wait) detaches from any terminal and then becomes aws-runas itself
+    // (it execs when it is not a process-group leader), so the signal reaches aws-runas.
+    let mut child = std::process::Command::new("setsid")
+        .args([crate::support::BIN, "corp"])
+        .env_clear()
+        .env("HOME", env.home())
+        .env("PATH", "/usr/bin:/bin")
+        .env("AWS_CONFIG_FILE", env.config_file())
+        .env("AWS_SHARED_CREDENTIALS_FILE", env.credentials_file())
+        .env("AWS_ENDPOINT_URL", lab.url())
+        .env("SAML_PASSWORD", PASSWORD)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 && !line.contains("Waiting for you to") {
+        line.clear();
+    }
+    assert!(line.contains("Waiting for you to"), "the wait started");
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.signal(),
+        Some(2),
+        "ended by the interrupt (a shell reports 130): {status:?}"
+    );
+    let cached: Vec<_> = std::fs::read_dir(env.home().join(".aws"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".aws_saml_role") && !n.ends_with(".lock"))
+        .collect();
+    assert!(cached.is_empty(), "no credentials cached: {cached:?}");
+    assert_eq!(lab.proxy.count("AssumeRoleWithSAML"), 0);
 }
