@@ -4,6 +4,8 @@
 //! asserts the exact set of registered names.
 
 use aws_runas_idp_adfs as _;
+use aws_runas_idp_azuread as _;
 use aws_runas_idp_forms as _;
 use aws_runas_idp_keycloak as _;
 use aws_runas_idp_mock as _;
+use aws_runas_idp_okta as _;

@@ -230,3 +230,127 @@ fn ctrl_c_during_a_push_wait_ends_the_run_and_caches_nothing() {
     assert!(cached.is_empty(), "no credentials cached: {cached:?}");
     assert_eq!(lab.proxy.count("AssumeRoleWithSAML"), 0);
 }
+
+/// Puts `saml` in the value of every `SAMLResponse` input of `page` (the fixtures may
+/// entity-encode their fake one).
+fn swap_saml(page: &str, saml: &str) -> String {
+    let mut out = String::new();
+    let mut rest = page;
+    while let Some(at) = rest.find("name=\"SAMLResponse\"") {
+        let open = rest[..at].rfind('<').unwrap_or(0);
+        let close = at + rest[at..].find('>').unwrap_or(rest.len() - at);
+        let tag = &rest[open..close];
+        let tag = match tag.find("value=\"") {
+            Some(v) => {
+                let start = v + 7;
+                let end = start + tag[start..].find('"').unwrap_or(0);
+                format!("{}{saml}{}", &tag[..start], &tag[end..])
+            }
+            None => tag.to_string(),
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&tag);
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Replays one of an adapter's recorded fixture conversations on a mock server: each request is
+/// answered by the next exchange (its page, redirect and cookies, with the fixture hosts pointing
+/// at the server), and the fixture's fake assertion is swapped for `saml`.
+fn replay(
+    case_dir: &str,
+    hosts: &'static [&'static str],
+    fake_saml: &str,
+    saml: &str,
+) -> (MockServer, String) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("fixtures/idp")
+        .join(case_dir);
+    let case: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("case.json")).unwrap()).unwrap();
+    let server = MockServer::start();
+    let base = server.base_url();
+    let rebase = move |t: &str| hosts.iter().fold(t.to_string(), |t, h| t.replace(h, &base));
+    let exchanges: Vec<serde_json::Value> = case["exchanges"].as_array().unwrap().clone();
+    let next = std::sync::Arc::new(std::sync::Mutex::new(0usize));
+    let (fake_saml, saml) = (fake_saml.to_string(), saml.to_string());
+    let answer = std::sync::Arc::new(move |req: &aws_runas_idp_testkit::MockRequest| {
+        let mut i = next.lock().unwrap();
+        let Some(x) = exchanges.get(*i) else {
+            return MockResponse::new(404);
+        };
+        let want = x["request"].as_str().unwrap();
+        if want != format!("{} {}", req.method(), req.path()) {
+            return MockResponse::new(404).body(format!("expected {want}"));
+        }
+        *i += 1;
+        let mut resp = match (
+            x["page"].as_str(),
+            x["body"].as_str(),
+            x["location"].as_str(),
+        ) {
+            (Some(page), _, _) => {
+                let text = std::fs::read_to_string(root.join(page)).unwrap();
+                MockResponse::html(swap_saml(&rebase(&text).replace(&fake_saml, &saml), &saml))
+            }
+            (None, Some(body), _) => {
+                MockResponse::json(rebase(&std::fs::read_to_string(root.join(body)).unwrap()))
+            }
+            (None, None, Some(loc)) => MockResponse::redirect(rebase(loc)),
+            (None, None, None) => MockResponse::new(200),
+        };
+        if let Some(status) = x["status"].as_u64() {
+            resp = resp.with_status(u16::try_from(status).unwrap());
+        }
+        for c in x["set_cookies"].as_array().into_iter().flatten() {
+            resp = resp.set_cookie(c.as_str().unwrap());
+        }
+        resp
+    });
+    for method in ["GET", "POST"] {
+        let answer = std::sync::Arc::clone(&answer);
+        server.route(method, "/*", move |req| answer(req));
+    }
+    let start = server.url(case["start"].as_str().unwrap());
+    (server, start)
+}
+
+#[test]
+fn azuread_managed_user_to_credentials() {
+    let (lab, role, saml) = saml_role();
+    let case: serde_json::Value =
+        serde_json::from_str(&fixture("azuread/managed-kmsi/case.json")).unwrap();
+    let fake = case["expect"]["saml"].as_str().unwrap().to_string();
+    let hosts: &'static [&'static str] = &[
+        "https://myapps.microsoft.com",
+        "https://login.microsoftonline.com",
+        "https://account.activedirectory.windowsazure.com",
+    ];
+    let (_server, start) = replay("azuread/managed-kmsi", hosts, &fake, &saml);
+    let config = format!(
+        "[profile corp]\nsaml_auth_url = {start}\nsaml_provider = azuread\nsaml_username = jane.doe@example.test\nrole_arn = {role}\n"
+    );
+    assert_login_works(&lab, config, &[]);
+}
+
+#[test]
+fn okta_classic_user_to_credentials() {
+    let (lab, role, saml) = saml_role();
+    let case: serde_json::Value =
+        serde_json::from_str(&fixture("okta/classic-success/case.json")).unwrap();
+    let fake = case["expect"]["saml"].as_str().unwrap().to_string();
+    let (_server, start) = replay(
+        "okta/classic-success",
+        &["https://example.okta.com"],
+        &fake,
+        &saml,
+    );
+    let config = format!(
+        "[profile corp]\nsaml_auth_url = {start}\nsaml_provider = okta\nsaml_username = jane.doe@example.test\nrole_arn = {role}\n"
+    );
+    assert_login_works(&lab, config, &[]);
+}

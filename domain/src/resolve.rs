@@ -183,7 +183,12 @@ pub async fn resolve(
         (Base::Saml { .. }, true) => "saml role",
         (_, true) => "session token",
     };
-    log::debug!("Detected expired or unset {label} credentials, refreshing");
+    if !matches!(
+        chain.base,
+        Base::Saml { .. } | Base::WebIdentity { .. } | Base::WebIdentityToken { .. }
+    ) {
+        log::debug!("Detected expired or unset {label} credentials, refreshing");
+    }
     let creds = compute(chain, ports, opts).await?;
     store(ports.cache, key, fp, &creds);
     Ok(creds)

@@ -1,0 +1,53 @@
+//! Integration tests of the Azure AD adapter: its registration, the shared conformance suite,
+//! and the Azure AD pages of `fixtures/idp/azuread/` replayed on the testkit's mock server.
+//!
+//! This binary also registers a tiny test adapter, `fake-adfs` (in `fake_adfs.rs`), that claims
+//! the mock federation server's URL, so that the federated cases go through the registry exactly
+//! as they do in the app.
+
+// Link the adapter so that its registration is in this binary's registry.
+use aws_runas_idp_azuread as _;
+
+mod conformance;
+mod fake_adfs;
+mod fixtures;
+mod registration;
+
+use aws_runas_domain::ports::idp::{IdpRegistration, registry};
+
+/// The registration record of `azuread`, looked up the way the app does.
+fn azuread() -> &'static IdpRegistration {
+    registry()
+        .expect("the registry builds")
+        .get("azuread")
+        .expect("azuread is registered")
+}
+
+/// The fixture directory of this adapter.
+fn fixture_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/idp/azuread")
+}
+
+/// The hosts the fixture pages are rendered for; the mock server stands in for all of them.
+const FIXTURE_HOSTS: [&str; 4] = [
+    "https://myapps.microsoft.com",
+    "https://login.microsoftonline.com",
+    "https://account.activedirectory.windowsazure.com",
+    "https://adfs.example.test",
+];
+
+/// `text` with every fixture host pointing at `base` (the mock server).
+fn rebase(text: &str, base: &str) -> String {
+    FIXTURE_HOSTS
+        .iter()
+        .fold(text.to_string(), |t, host| t.replace(host, base))
+        .replace("https://sso.example.test", base)
+}
+
+/// A fixture file of `case`, its links pointing at `base`.
+fn fixture_file(case: &str, file: &str, base: &str) -> String {
+    let path = fixture_dir().join(case).join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    rebase(&text, base)
+}

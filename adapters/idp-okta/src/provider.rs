@@ -1,0 +1,44 @@
+//! The `IdentityProvider` implementation and the constructor the registry calls.
+
+use crate::login::{Login, SamlGoal, SessionGoal};
+use crate::settings::OktaSettings;
+use aws_runas_domain::ports::idp::{
+    IdentityProvider, IdpDeps, IdpError, IdpSettings, SamlAssertion,
+};
+use aws_runas_idp_support::HttpClient;
+
+/// The Okta adapter: one configured login.
+#[derive(Debug)]
+struct Okta {
+    login: Login,
+}
+
+#[async_trait::async_trait]
+impl IdentityProvider for Okta {
+    async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
+        self.login.walk(&SamlGoal).await
+    }
+
+    async fn authenticate(&self) -> Result<(), IdpError> {
+        self.login.walk(&SessionGoal).await
+    }
+}
+
+/// Builds the Okta adapter from its settings and injected dependencies (the constructor the
+/// registry calls for `okta`).
+///
+/// Nothing is sent and nothing is asked until a login is needed.
+///
+/// # Errors
+/// [`IdpError::InvalidConfiguration`] for settings [`OktaSettings::from_idp_settings`] refuses.
+pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
+    let parsed = OktaSettings::from_idp_settings(settings)?;
+    let login = Login::new(
+        parsed,
+        HttpClient::from_deps(&deps),
+        deps.prompter,
+        settings.password().cloned(),
+        settings.mfa_code().cloned(),
+    );
+    Ok(Box::new(Okta { login }))
+}
