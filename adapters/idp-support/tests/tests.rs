@@ -1,7 +1,10 @@
 //! Integration tests of the support crate against the testkit's mock server on 127.0.0.1.
 
 mod client;
+mod device;
 mod jar;
+mod loopback;
+mod oidc;
 mod redirects;
 mod settings;
 

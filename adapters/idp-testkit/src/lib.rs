@@ -2,14 +2,25 @@
 #![deny(missing_docs)]
 
 mod conformance;
+mod oidc;
+mod oidc_conformance;
 mod prompter;
 mod saml;
 mod server;
+mod signing;
 
 pub use conformance::{
     ConformanceMock, ConformanceReport, ERROR_STATUS, MFA_CODE, PASSWORD, Scenario,
     ScenarioContext, TIMEOUT, UNRECOGNISED_PAGE, USERNAME, WRONG_MFA_CODE, WRONG_PASSWORD,
     conformance, run_scenario,
+};
+pub use oidc::{
+    DEVICE_USER_CODE, DeviceOutcome, LoginPage, LoginPageFn, MockOidc, MockOidcConfig,
+    OIDC_CLIENT_ID, OidcRoute, SESSION_COOKIE, default_login_page,
+};
+pub use oidc_conformance::{
+    OIDC_ERROR_STATUS, OIDC_REDIRECT_PATH, OidcConformanceMock, OidcConformanceReport,
+    OidcScenario, oidc_conformance, run_oidc_scenario,
 };
 pub use prompter::{PromptKind, Question, ScriptedPrompter};
 pub use saml::{
@@ -17,3 +28,4 @@ pub use saml::{
     SamlResponseBuilder, SamlRole, auto_post_page, saml_roles,
 };
 pub use server::{Fault, MockRequest, MockResponse, MockServer};
+pub use signing::{MOCK_KEY_ID, TokenSigning, jwks_json, sign_jwt};

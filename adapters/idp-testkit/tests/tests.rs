@@ -2,5 +2,7 @@
 //! small example adapter (and caught out by broken variants of it).
 
 mod example;
+mod oidc_example;
+mod oidc_mock;
 mod server;
 mod suite;
