@@ -3,9 +3,10 @@
 //!
 //! The walk is bounded: at most [`MAX_PAGES`] pages, each reached through at most the support
 //! crate's redirect bound, each request within the configured timeout.
-//! The goal decides when the walk is over; today that is a page carrying a `SAMLResponse`.
-//! An OIDC goal will stop at the redirect to its `redirect_uri` instead (see [`Goal`]), with the
-//! same page handling on the way.
+//! The goal decides where the walk starts and when it is over: for SAML, the configured page and
+//! a page carrying a `SAMLResponse`; for OIDC, the authorization URL and the redirect to the
+//! client's `redirect_uri`, whose code is captured without fetching it (see [`Goal`]).
+//! The page handling on the way is the same.
 
 use crate::page::{
     FieldNames, PageKind, button_to_press, classify, error_banner, password_field, username_field,
@@ -13,10 +14,13 @@ use crate::page::{
 use crate::settings::{FormsSettings, MfaMode};
 use async_trait::async_trait;
 use aws_runas_domain::Secret;
-use aws_runas_domain::ports::idp::{IdentityProvider, IdpDeps, IdpError, SamlAssertion};
+use aws_runas_domain::ports::idp::{
+    IdToken, IdentityProvider, IdpDeps, IdpError, OidcRequest, SamlAssertion,
+};
 use aws_runas_domain::ports::prompter::Prompter;
 use aws_runas_idp_support::{
-    Form, HtmlPage, HttpClient, HttpRequest, HttpResponse, Method, RedirectAction, display_url,
+    AuthorizationCode, AuthorizationSession, AuthorizationStep, Form, HtmlPage, HttpClient,
+    HttpRequest, HttpResponse, Method, OidcClient, OidcEndpoints, RedirectAction, display_url,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -28,21 +32,20 @@ pub(crate) const MAX_PAGES: usize = 15;
 pub(crate) const MAX_CODES: usize = 3;
 
 const STEP_OPEN: &str = "opening the login page";
+const STEP_AUTHORIZE: &str = "opening the authorization page";
 const STEP_USERNAME: &str = "posting the user name";
 const STEP_PASSWORD: &str = "posting the password";
 const STEP_CODE: &str = "posting the one-time code";
 const STEP_CONTINUE: &str = "submitting a form that needs no input";
 
 /// Where a login ends.
-///
-/// Only SAML exists today.
-/// An OIDC goal (`Oidc { redirect_uri }`) will answer [`RedirectAction::Stop`] in
-/// [`Goal::on_redirect`] for a redirect to its `redirect_uri`, and [`Goal::reached`] will take the
-/// authorisation code from that redirect's `Location`; the page handling stays as it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Goal {
-    /// A page carrying a `SAMLResponse`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Goal<'s> {
+    /// A page carrying a `SAMLResponse`, after opening the configured URL.
     Saml,
+    /// The redirect to the session's `redirect_uri` (captured, never fetched), after opening the
+    /// session's authorization URL.
+    Oidc(&'s AuthorizationSession),
 }
 
 /// What a login ends with.
@@ -50,13 +53,24 @@ pub(crate) enum Goal {
 pub(crate) enum Outcome {
     /// The `SAMLResponse`, base64 as the IdP sent it.
     Saml(SamlAssertion),
+    /// The authorization code of an OIDC login.
+    Code(AuthorizationCode),
 }
 
-impl Goal {
-    /// Whether to follow a redirect on the way.
-    fn on_redirect(self, _redirect: &HttpResponse) -> RedirectAction {
+/// What one request of the walk led to.
+enum Step {
+    /// The goal is reached.
+    Done(Outcome),
+    /// A page to answer.
+    Page(HttpResponse),
+}
+
+impl Goal<'_> {
+    /// The first request of the walk.
+    fn first_request(self, settings: &FormsSettings) -> HttpRequest {
         match self {
-            Goal::Saml => RedirectAction::Follow,
+            Goal::Saml => HttpRequest::get(settings.url()).step(STEP_OPEN),
+            Goal::Oidc(session) => HttpRequest::get(session.url()).step(STEP_AUTHORIZE),
         }
     }
 
@@ -64,7 +78,7 @@ impl Goal {
     fn reached(self, response: &HttpResponse, page: &HtmlPage) -> Option<Outcome> {
         match self {
             Goal::Saml if response.is_success() => page.saml_assertion().map(Outcome::Saml),
-            Goal::Saml => None,
+            Goal::Saml | Goal::Oidc(_) => None,
         }
     }
 }
@@ -74,6 +88,7 @@ pub(crate) struct FormsIdp {
     settings: FormsSettings,
     http: HttpClient,
     prompter: Arc<dyn Prompter>,
+    deps: IdpDeps,
 }
 
 impl fmt::Debug for FormsIdp {
@@ -120,6 +135,7 @@ impl FormsIdp {
             settings,
             http: HttpClient::from_deps(deps),
             prompter: deps.prompter.clone(),
+            deps: deps.clone(),
         }
     }
 
@@ -132,13 +148,18 @@ impl FormsIdp {
     }
 
     /// Walks the login until `goal` is reached.
-    pub(crate) async fn walk(&self, goal: Goal) -> Result<Outcome, IdpError> {
+    pub(crate) async fn walk(&self, goal: Goal<'_>) -> Result<Outcome, IdpError> {
         let mut progress = Progress::default();
-        let mut response = self
-            .send(goal, HttpRequest::get(self.settings.url()).step(STEP_OPEN))
-            .await?;
+        let mut step = self.send(goal, goal.first_request(&self.settings)).await?;
         let mut pages = 0;
         loop {
+            let response = match step {
+                Step::Done(outcome) => {
+                    log::debug!("forms: the provider redirected to the redirect uri; login done");
+                    return Ok(outcome);
+                }
+                Step::Page(response) => response,
+            };
             pages += 1;
             let page = response.html();
             if let Some(outcome) = goal.reached(&response, &page) {
@@ -182,15 +203,37 @@ impl FormsIdp {
                     response.step()
                 )));
             }
-            response = self.send(goal, request).await?;
+            step = self.send(goal, request).await?;
         }
     }
 
-    async fn send(&self, goal: Goal, request: HttpRequest) -> Result<HttpResponse, IdpError> {
-        Ok(self
-            .http
-            .send_following(request, move |r| goal.on_redirect(r))
-            .await?)
+    /// Sends `request`, following redirects: all of them for SAML; for OIDC all but the one to
+    /// the `redirect_uri`, whose code ends the login (whatever its scheme, never fetched).
+    async fn send(&self, goal: Goal<'_>, request: HttpRequest) -> Result<Step, IdpError> {
+        match goal {
+            Goal::Saml => Ok(Step::Page(
+                self.http
+                    .send_following(request, |_| RedirectAction::Follow)
+                    .await?,
+            )),
+            Goal::Oidc(session) => Ok(match session.send(&self.http, request).await? {
+                AuthorizationStep::Code(code) => Step::Done(Outcome::Code(code)),
+                AuthorizationStep::Page(page) => Step::Page(page),
+            }),
+        }
+    }
+
+    /// The provider's endpoints: the discovery document of the configured URL (the issuer),
+    /// which a forms provider must publish, since the adapter knows no paths of its own.
+    async fn oidc_client(&self) -> Result<OidcClient, IdpError> {
+        let issuer = self.settings.url();
+        match OidcEndpoints::discover(&self.http, issuer).await? {
+            Some(endpoints) => Ok(OidcClient::new(self.http.clone(), &self.deps, endpoints)),
+            None => Err(IdpError::InvalidConfiguration(format!(
+                "the forms identity provider found no openid configuration at {}: web_identity_auth_url must be the issuer of an openid connect provider that publishes its discovery document",
+                display_url(&OidcEndpoints::discovery_url(issuer))
+            ))),
+        }
     }
 
     fn username(&self, progress: &mut Progress) -> Result<String, IdpError> {
@@ -304,6 +347,20 @@ impl IdentityProvider for FormsIdp {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
         match self.walk(Goal::Saml).await? {
             Outcome::Saml(assertion) => Ok(assertion),
+            Outcome::Code(_) => Err(IdpError::Provider(
+                "the saml login ended with an oidc authorization code".into(),
+            )),
+        }
+    }
+
+    async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
+        let client = self.oidc_client().await?;
+        let session = client.session(req)?;
+        match self.walk(Goal::Oidc(&session)).await? {
+            Outcome::Code(code) => client.exchange(&session, code).await,
+            Outcome::Saml(_) => Err(IdpError::Provider(
+                "the oidc login ended with a saml response".into(),
+            )),
         }
     }
 }

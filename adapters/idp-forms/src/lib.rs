@@ -1,4 +1,5 @@
-//! The `forms` identity-provider adapter: SAML logins through any IdP whose login is an HTML form.
+//! The `forms` identity-provider adapter: SAML and OIDC logins through any IdP whose login is an
+//! HTML form.
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
@@ -37,7 +38,7 @@ fn matches_probe(_: &ProbeResponse) -> bool {
 aws_runas_domain::register_idp!(IdpRegistrationSpec {
     name: "forms",
     aliases: &["form", "html"],
-    protocols: &[Protocol::Saml],
+    protocols: &[Protocol::Saml, Protocol::Oidc],
     mfa: &[MfaKind::Code],
     matches_url,
     matches_probe,

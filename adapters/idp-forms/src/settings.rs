@@ -25,7 +25,7 @@ pub(crate) enum MfaMode {
 ///
 /// | key | meaning | default |
 /// | --- | --- | --- |
-/// | `url` ([`IdpSettings::URL`]) | the page the login starts at (`saml_auth_url`) | required |
+/// | `url` ([`IdpSettings::URL`]) | the page the login starts at (`saml_auth_url`), or the OIDC issuer (`web_identity_auth_url`) | required |
 /// | `username` ([`IdpSettings::USERNAME`]) | the user name (`saml_username`) | asked when a form needs it |
 /// | `mfa_type` ([`IdpSettings::MFA_TYPE`]) | `auto`, `code` or `none` (`push` is refused) | `auto` |
 /// | `forms_username_field` | the `name` of the user-name input of the login form | detected |
@@ -87,7 +87,7 @@ impl FormsSettings {
             .collect();
         if !map.contains_key(IdpSettings::URL) {
             return Err(IdpError::InvalidConfiguration(
-                "the forms identity provider needs the URL of the login page (saml_auth_url)"
+                "the forms identity provider needs the URL of the login page (saml_auth_url), or of the issuer for oidc (web_identity_auth_url)"
                     .into(),
             ));
         }

@@ -98,7 +98,7 @@ fn the_registry_holds_exactly_the_forms_adapter() {
     let reg = registration();
     assert_eq!(reg.crate_name(), "aws-runas-idp-forms");
     assert_eq!(reg.aliases(), &["form", "html"]);
-    assert_eq!(reg.protocols(), &[Protocol::Saml]);
+    assert_eq!(reg.protocols(), &[Protocol::Saml, Protocol::Oidc]);
     assert_eq!(reg.mfa(), &[MfaKind::Code]);
     assert_eq!(registry.get("HTML").unwrap().name(), "forms");
     assert_eq!(registry.get("Form").unwrap().name(), "forms");

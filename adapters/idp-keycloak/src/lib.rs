@@ -1,5 +1,6 @@
-//! The `keycloak` identity-provider adapter: Keycloak's login form, one-time codes and the
-//! IdP-initiated SAML endpoint, recognised by markup rather than wording.
+//! The `keycloak` identity-provider adapter: Keycloak's login form, one-time codes, the
+//! IdP-initiated SAML endpoint and the OIDC authorization-code login, recognised by markup rather
+//! than wording.
 
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
@@ -17,10 +18,18 @@ use aws_runas_domain::ports::idp::{
 };
 
 /// Keycloak's SAML endpoints live under `/realms/<realm>/protocol/saml` (`/auth/realms/…` before
-/// Keycloak 17); the IdP-initiated one is `…/protocol/saml/clients/<client>`.
+/// Keycloak 17); the IdP-initiated one is `…/protocol/saml/clients/<client>`. An OIDC login is
+/// configured with the realm itself, `…/realms/<realm>`, which is claimed too.
 fn matches_url(url: &AuthUrl) -> bool {
     let path = url.path();
-    (path.contains("/auth/realms/") || path.contains("/realms/")) && path.contains("/protocol/saml")
+    let Some((_, after)) = path.split_once("/realms/") else {
+        return false;
+    };
+    let realm_base = {
+        let rest = after.trim_end_matches('/');
+        !rest.is_empty() && !rest.contains('/')
+    };
+    path.contains("/protocol/saml") || realm_base
 }
 
 /// Keycloak sets `KC_RESTART` on the login page of an authentication session.
@@ -31,7 +40,7 @@ fn matches_probe(probe: &ProbeResponse) -> bool {
 aws_runas_domain::register_idp!(IdpRegistrationSpec {
     name: "keycloak",
     aliases: &["kc"],
-    protocols: &[Protocol::Saml],
+    protocols: &[Protocol::Saml, Protocol::Oidc],
     mfa: &[MfaKind::Code],
     matches_url,
     matches_probe,

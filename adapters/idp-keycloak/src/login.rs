@@ -1,9 +1,9 @@
-//! The login walk: from the configured URL through Keycloak's pages (login form, one-time code)
-//! to the page that ends the login.
+//! The login walk: from the first page through Keycloak's pages (login form, one-time code,
+//! consent) to the answer that ends the login.
 //!
-//! The walk does not know what ends it: a [`Goal`] does. The SAML goal stops at a page carrying a
-//! `SAMLResponse`; an OIDC goal (a later addition) will stop at the redirect to its
-//! `redirect_uri`, which is why the goal also decides, redirect by redirect, whether to follow.
+//! The walk does not know what ends it: a [`Goal`] does. The SAML goal opens the configured URL
+//! and stops at a page carrying a `SAMLResponse`; the OIDC goal opens the authorization URL and
+//! stops at the redirect to the client's `redirect_uri`, which it captures without fetching it.
 
 use crate::pages::{self, LoginPage, OtpDevice, OtpPage, Page};
 use crate::settings::KeycloakSettings;
@@ -11,7 +11,8 @@ use aws_runas_domain::Secret;
 use aws_runas_domain::ports::idp::{IdpError, SamlAssertion};
 use aws_runas_domain::ports::prompter::Prompter;
 use aws_runas_idp_support::{
-    HtmlPage, HttpClient, HttpRequest, HttpResponse, RedirectAction, display_url,
+    AuthorizationCode, AuthorizationSession, AuthorizationStep, Form, HttpClient, HttpRequest,
+    HttpResponse, RedirectAction, display_url,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -29,34 +30,117 @@ const SESSION_COOKIES: [&str; 2] = ["KEYCLOAK_IDENTITY", "KEYCLOAK_SESSION"];
 const MAX_MESSAGE: usize = 300;
 
 const OPENING: &str = "opening the keycloak login page";
+const OPENING_AUTHORIZATION: &str = "opening the keycloak authorization page";
 const REOPENING: &str = "opening the keycloak login page again with the new session";
 const POSTING_USERNAME: &str = "posting the user name";
 const POSTING_PASSWORD: &str = "posting the password";
 const POSTING_CODE: &str = "posting the one-time code";
+const POSTING_CONSENT: &str = "granting the client's consent request";
 
-/// What a login is after, and how to tell it has arrived.
+/// Where one request of the walk led.
+pub(crate) enum Arrival<T> {
+    /// The goal is reached.
+    Done(T),
+    /// A page to answer.
+    Page(HttpResponse),
+}
+
+/// What a login is after: where it starts, how its requests are sent, and how to tell it has
+/// arrived.
+#[async_trait::async_trait]
 pub(crate) trait Goal: Send + Sync {
     /// What the login produces.
     type Output: Send;
 
-    /// Whether to follow one redirect; every one by default.
-    fn on_redirect(&self, _response: &HttpResponse) -> RedirectAction {
-        RedirectAction::Follow
-    }
+    /// The first request (also sent again once when a session exists but the walk got lost).
+    fn start(&self) -> HttpRequest;
 
-    /// The product, when this response ends the login.
-    fn reached(&self, response: &HttpResponse, page: &HtmlPage) -> Option<Self::Output>;
+    /// Sends `request`, following redirects as far as this goal wants.
+    async fn send(
+        &self,
+        http: &HttpClient,
+        request: HttpRequest,
+    ) -> Result<Arrival<Self::Output>, IdpError>;
+
+    /// What to check when Keycloak shows an error page before any credential was sent.
+    fn configuration_hint(&self) -> &'static str;
 }
 
-/// The SAML goal: the auto-post page with a `SAMLResponse`.
+/// The SAML goal: the IdP-initiated SSO URL, then the auto-post page with a `SAMLResponse`.
 #[derive(Debug)]
-pub(crate) struct SamlGoal;
+pub(crate) struct SamlGoal {
+    url: String,
+}
 
+impl SamlGoal {
+    pub(crate) fn new(url: &str) -> Self {
+        SamlGoal {
+            url: url.to_string(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
 impl Goal for SamlGoal {
     type Output = SamlAssertion;
 
-    fn reached(&self, _response: &HttpResponse, page: &HtmlPage) -> Option<SamlAssertion> {
-        page.saml_assertion()
+    fn start(&self) -> HttpRequest {
+        HttpRequest::get(&self.url).step(OPENING)
+    }
+
+    async fn send(
+        &self,
+        http: &HttpClient,
+        request: HttpRequest,
+    ) -> Result<Arrival<SamlAssertion>, IdpError> {
+        let response = http
+            .send_following(request, |_| RedirectAction::Follow)
+            .await?;
+        Ok(match response.html().saml_assertion() {
+            Some(assertion) => Arrival::Done(assertion),
+            None => Arrival::Page(response),
+        })
+    }
+
+    fn configuration_hint(&self) -> &'static str {
+        "check saml_auth_url and that IdP-initiated login is enabled for the client"
+    }
+}
+
+/// The OIDC goal: the authorization URL of `session`, then the redirect to its `redirect_uri`
+/// (any scheme), captured with its code and never fetched.
+#[derive(Debug)]
+pub(crate) struct OidcGoal<'a> {
+    session: &'a AuthorizationSession,
+}
+
+impl<'a> OidcGoal<'a> {
+    pub(crate) fn new(session: &'a AuthorizationSession) -> Self {
+        OidcGoal { session }
+    }
+}
+
+#[async_trait::async_trait]
+impl Goal for OidcGoal<'_> {
+    type Output = AuthorizationCode;
+
+    fn start(&self) -> HttpRequest {
+        HttpRequest::get(self.session.url()).step(OPENING_AUTHORIZATION)
+    }
+
+    async fn send(
+        &self,
+        http: &HttpClient,
+        request: HttpRequest,
+    ) -> Result<Arrival<AuthorizationCode>, IdpError> {
+        Ok(match self.session.send(http, request).await? {
+            AuthorizationStep::Code(code) => Arrival::Done(code),
+            AuthorizationStep::Page(response) => Arrival::Page(response),
+        })
+    }
+
+    fn configuration_hint(&self) -> &'static str {
+        "check web_identity_auth_url (the realm), web_identity_client_id and that web_identity_redirect_uri is one of the client's valid redirect uris"
     }
 }
 
@@ -89,6 +173,7 @@ struct Progress {
     codes_sent: usize,
     device_announced: bool,
     reopened: bool,
+    consented: bool,
 }
 
 impl Login {
@@ -108,6 +193,16 @@ impl Login {
         }
     }
 
+    /// The HTTP client (with its cookie jar), shared with the OIDC token exchange.
+    pub(crate) fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    /// The settings.
+    pub(crate) fn settings(&self) -> &KeycloakSettings {
+        &self.settings
+    }
+
     /// Walks the login until `goal` is reached.
     ///
     /// # Errors
@@ -115,18 +210,19 @@ impl Login {
     /// `Provider` for network failures, HTTP errors and pages nobody knows; `InvalidConfiguration`
     /// for an OTP device that does not exist; `Prompt` when a question gets no answer.
     pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
-        let url = self.settings.url();
         let mut progress = Progress::default();
-        let mut response = self.send(HttpRequest::get(url).step(OPENING), goal).await?;
+        let first = goal.start();
+        let first_url = display_url(first.url());
+        let mut response = match goal.send(&self.http, first).await? {
+            Arrival::Done(output) => return Ok(output),
+            Arrival::Page(response) => response,
+        };
         for _ in 0..MAX_PAGES {
             let next = {
-                let page = response.html();
-                if let Some(output) = goal.reached(&response, &page) {
-                    return Ok(output);
-                }
                 if response.status() >= 500 {
                     return Err(response.status_error().into());
                 }
+                let page = response.html();
                 let kind = pages::classify(&page);
                 log::debug!(
                     "keycloak: {} answered {} ({})",
@@ -137,44 +233,60 @@ impl Login {
                 match kind {
                     Page::Login(login) => self.answer_login(login, &response, &mut progress)?,
                     Page::Otp(otp) => self.answer_otp(otp, &response, &mut progress)?,
+                    Page::Consent(form) => self.answer_consent(form, &response, &mut progress)?,
                     Page::RequiredAction { action } => {
                         return Err(self.required_action(&action, &response, &progress));
                     }
                     Page::Error { message } => {
-                        return Err(self.error_page(message, &response, &progress));
+                        return Err(self.error_page(message, &response, &progress, goal));
                     }
                     Page::Unknown if !response.is_success() => {
                         return Err(response.status_error().into());
                     }
                     Page::Unknown => {
-                        if progress.sent_password && !progress.reopened && self.has_session() {
+                        if progress.sent_password
+                            && !progress.reopened
+                            && self.has_session(response.url())
+                        {
                             // Logged in, but Keycloak went somewhere else (the account console,
-                            // a client's base URL): the SSO URL now answers with the assertion.
+                            // a client's base URL): the first URL now answers at once.
                             progress.reopened = true;
-                            HttpRequest::get(url).step(REOPENING)
+                            goal.start().step(REOPENING)
                         } else {
                             return Err(response.unexpected_page().into());
                         }
                     }
                 }
             };
-            response = self.send(next, goal).await?;
+            response = match goal.send(&self.http, next).await? {
+                Arrival::Done(output) => return Ok(output),
+                Arrival::Page(response) => response,
+            };
         }
         Err(IdpError::Provider(format!(
-            "the keycloak login at {} did not finish within {MAX_PAGES} pages",
-            display_url(url)
+            "the keycloak login starting at {first_url} did not finish within {MAX_PAGES} pages"
         )))
     }
 
-    async fn send<G: Goal>(
+    /// Accepts a consent page (`login-oauth-grant.ftl`): the client asks for the scopes the
+    /// user configured it to ask for, so the grant is given, once per login.
+    fn answer_consent(
         &self,
-        request: HttpRequest,
-        goal: &G,
-    ) -> Result<HttpResponse, IdpError> {
-        Ok(self
-            .http
-            .send_following(request, |r| goal.on_redirect(r))
-            .await?)
+        mut form: Form,
+        response: &HttpResponse,
+        progress: &mut Progress,
+    ) -> Result<HttpRequest, IdpError> {
+        if progress.consented {
+            return Err(IdpError::Provider(format!(
+                "keycloak asked for consent twice at {}; grant it once in a browser, then try again",
+                display_url(response.url())
+            )));
+        }
+        progress.consented = true;
+        self.prompter
+            .notice("keycloak: granting the client the access it asks for (consent page)");
+        form.press(pages::CONSENT_ACCEPT);
+        Ok(form.to_request().step(POSTING_CONSENT))
     }
 
     fn answer_login(
@@ -303,6 +415,7 @@ impl Login {
         message: Option<String>,
         response: &HttpResponse,
         progress: &Progress,
+        goal: &impl Goal,
     ) -> IdpError {
         let url = display_url(response.url());
         let quoted = self.quote(message, progress);
@@ -313,8 +426,9 @@ impl Login {
             ))
         } else {
             IdpError::Provider(format!(
-                "keycloak answered an error page at {url} during {}{quoted}; check saml_auth_url and that IdP-initiated login is enabled for the client",
+                "keycloak answered an error page at {url} during {}{quoted}; {}",
                 response.step(),
+                goal.configuration_hint(),
             ))
         }
     }
@@ -341,9 +455,10 @@ impl Login {
         Ok(password)
     }
 
-    fn has_session(&self) -> bool {
+    /// Whether the jar holds Keycloak's session cookies for `url` (a page of the realm).
+    fn has_session(&self, url: &str) -> bool {
         self.http
-            .cookie_names(self.settings.url())
+            .cookie_names(url)
             .iter()
             .any(|name| SESSION_COOKIES.iter().any(|s| s.eq_ignore_ascii_case(name)))
     }

@@ -33,6 +33,15 @@ const ERROR_PAGE: &str = "#kc-error-message";
 /// Its message.
 const ERROR_PAGE_MESSAGE: &str = "#kc-error-message .instruction";
 
+/// The consent page's container (`login-oauth-grant.ftl`).
+const CONSENT_PAGE: &str = "#kc-oauth";
+
+/// The path the consent form posts to.
+const CONSENT_PATH: &str = "/login-actions/consent";
+
+/// The consent form's button that grants the request.
+pub(crate) const CONSENT_ACCEPT: &str = "accept";
+
 /// The OTP device choices of both theme generations (`kc-otp-credential-0`, …).
 const OTP_CHOICES: &str = r#"[id^="kc-otp-credential-"]"#;
 
@@ -55,6 +64,8 @@ pub(crate) enum Page {
     Otp(OtpPage),
     /// The login form (user name and/or password).
     Login(LoginPage),
+    /// The consent page of an OIDC client: the form with its `accept` button.
+    Consent(Form),
     /// An error page, or an error alert with no form to fill.
     Error {
         /// Keycloak's message, in the user's language.
@@ -71,6 +82,7 @@ impl Page {
             Page::RequiredAction { .. } => "a required-action page",
             Page::Otp(_) => "the one-time-code form",
             Page::Login(_) => "the login form",
+            Page::Consent(_) => "the consent page",
             Page::Error { .. } => "an error page",
             Page::Unknown => "an unknown page",
         }
@@ -133,6 +145,9 @@ pub(crate) fn classify(page: &HtmlPage) -> Page {
     if let Some(login) = login_page(page) {
         return Page::Login(login);
     }
+    if let Some(form) = consent_form(page) {
+        return Page::Consent(form);
+    }
     if page.has(ERROR_PAGE) || page.has(ALERT_ERRORS) {
         return Page::Error {
             message: error_message(page),
@@ -171,6 +186,22 @@ fn required_action(page: &HtmlPage) -> Option<String> {
             (false, by_id) => by_id,
         }
     })
+}
+
+fn consent_form(page: &HtmlPage) -> Option<Form> {
+    let in_container = page.has(CONSENT_PAGE);
+    page.forms()
+        .iter()
+        .find(|form| {
+            let by_action = form
+                .action()
+                .split(['?', '#'])
+                .next()
+                .is_some_and(|path| path.ends_with(CONSENT_PATH));
+            let accepts = form.input(CONSENT_ACCEPT).is_some_and(|i| i.is_submit());
+            accepts && (by_action || in_container)
+        })
+        .cloned()
 }
 
 fn otp_page(page: &HtmlPage) -> Option<OtpPage> {
@@ -342,6 +373,24 @@ mod tests {
             "https://idp.example.test/realms/corp/protocol/saml/clients/aws",
             html,
         )
+    }
+
+    #[test]
+    fn consent_pages_by_container_or_action_need_the_accept_button() {
+        let by_container = page(
+            r#"<div id="kc-oauth"><form action="/x" method="POST"><input type="hidden" name="code" value="c">
+<button name="accept" type="submit">Ja</button><button name="cancel" type="submit">Nein</button></form></div>"#,
+        );
+        assert!(matches!(classify(&by_container), Page::Consent(_)));
+        let by_action = page(
+            r#"<form action="https://idp.example.test/realms/corp/login-actions/consent?client_id=a" method="POST">
+<input type="submit" name="accept" value="Yes"></form>"#,
+        );
+        assert!(matches!(classify(&by_action), Page::Consent(_)));
+        let no_button = page(
+            r#"<div id="kc-oauth"><form action="/x" method="POST"><input type="hidden" name="code" value="c"></form></div>"#,
+        );
+        assert!(matches!(classify(&no_button), Page::Unknown));
     }
 
     #[test]

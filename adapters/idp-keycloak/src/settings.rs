@@ -59,7 +59,7 @@ impl KeycloakSettings {
             .is_none_or(|u| u.trim().is_empty())
         {
             return Err(IdpError::InvalidConfiguration(
-                "the keycloak identity provider needs saml_auth_url: its IdP-initiated SSO URL, <base>/realms/<realm>/protocol/saml/clients/<client>".to_string(),
+                "the keycloak identity provider needs saml_auth_url (its IdP-initiated SSO URL, <base>/realms/<realm>/protocol/saml/clients/<client>) or web_identity_auth_url (the realm, <base>/realms/<realm>)".to_string(),
             ));
         }
         let pairs = settings
@@ -92,7 +92,7 @@ impl KeycloakSettings {
         Ok(parsed)
     }
 
-    /// Where the login starts: the client's IdP-initiated SSO URL.
+    /// Where the login starts: the client's IdP-initiated SSO URL (SAML), or the realm (OIDC).
     pub fn url(&self) -> &str {
         &self.url
     }

@@ -2,6 +2,10 @@
 //! one login and a `case.json` saying, exchange by exchange, what the adapter must send and what
 //! the mock Keycloak answers, then how the login must end.
 //!
+//! A case with an `oidc` section is an OIDC login: the mock remembers the `state` and `nonce` of
+//! the authorization request, puts the `state` into redirects that say `{state}`, and answers the
+//! token request with an ID token carrying the `nonce`.
+//!
 //! The pages come in English and German, from three generations of Keycloak's login themes, so
 //! that a test passes only when the adapter reads markup rather than wording.
 
@@ -9,8 +13,10 @@ use crate::{fixture_dir, fixture_page, keycloak};
 use aws_runas_domain::Secret;
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
-use aws_runas_domain::ports::idp::{HttpSettings, IdpDeps, IdpError, IdpSettings};
+use aws_runas_domain::ports::idp::{HttpSettings, IdpDeps, IdpError, IdpSettings, OidcRequest};
 use aws_runas_idp_testkit::{MockRequest, MockResponse, MockServer, ScriptedPrompter};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -29,12 +35,22 @@ struct Case {
     /// Secrets given up front (`password`, `mfa_code`).
     #[serde(default)]
     up_front: BTreeMap<String, String>,
+    /// For an OIDC login: the client and its redirect URI.
+    #[serde(default)]
+    oidc: Option<OidcCase>,
     /// The prompter's script, in order: `{"line": ..}` or `{"secret": ..}`.
     prompts: Vec<BTreeMap<String, String>>,
     /// The requests the adapter must make, in order, and the answers.
     exchanges: Vec<Exchange>,
     /// How the login ends.
     expect: Expect,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OidcCase {
+    client_id: String,
+    redirect_uri: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,6 +76,12 @@ struct Exchange {
     /// The `Location` of a redirect.
     #[serde(default)]
     location: Option<String>,
+    /// A JSON body (the host of the fixtures replaced by the mock's).
+    #[serde(default)]
+    json: Option<String>,
+    /// Answer with tokens: an ID token carrying the authorization request's `nonce`.
+    #[serde(default)]
+    token: bool,
     /// Raw `Set-Cookie` values.
     #[serde(default)]
     set_cookies: Vec<String>,
@@ -75,6 +97,9 @@ struct Expect {
     /// The SAML response the login must return.
     #[serde(default)]
     saml: Option<String>,
+    /// Or the ID token the mock issued.
+    #[serde(default)]
+    id_token: bool,
     /// Or the error: `authentication`, `provider` or `invalid_configuration`.
     #[serde(default)]
     error: Option<String>,
@@ -89,6 +114,36 @@ struct Expect {
 /// What the mock saw that it should not have.
 type Problems = Arc<Mutex<Vec<String>>>;
 
+/// What an OIDC case's mock remembers: the authorization request's `state` and `nonce`, and the
+/// ID token it issued.
+#[derive(Debug, Default)]
+struct Oidc {
+    state: Option<String>,
+    nonce: Option<String>,
+    id_token: Option<String>,
+}
+
+/// The instant of the cases.
+const NOW: i64 = 1_767_225_600;
+
+/// An ID token as Keycloak's token endpoint answers it, unsigned (these cases publish no JWKS).
+fn mint(nonce: Option<&str>) -> String {
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT","kid":"fake-kid-0001"}"#);
+    let mut claims = serde_json::json!({
+        "iss": "https://idp.example.test/realms/corp",
+        "aud": "aws-runas",
+        "sub": "6c1d9a9e-fake-user-0001",
+        "preferred_username": "jane.doe",
+        "iat": NOW,
+        "exp": NOW + 300,
+    });
+    if let Some(nonce) = nonce {
+        claims["nonce"] = nonce.into();
+    }
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    format!("{header}.{payload}.ZmFrZS1zaWduYXR1cmU")
+}
+
 /// Replays the case in `fixtures/idp/keycloak/<name>/` and checks every expectation.
 async fn check(name: &str) {
     let path = fixture_dir().join(name).join("case.json");
@@ -102,15 +157,17 @@ async fn check(name: &str) {
     let base = server.base_url();
     let queue = Arc::new(Mutex::new(VecDeque::from(case.exchanges.clone())));
     let problems: Problems = Arc::default();
+    let oidc: Arc<Mutex<Oidc>> = Arc::default();
     for method in ["GET", "POST", "HEAD"] {
-        let (queue, problems, base, name) = (
+        let (queue, problems, base, name, oidc) = (
             queue.clone(),
             problems.clone(),
             base.clone(),
             name.to_string(),
+            oidc.clone(),
         );
         server.route(method, "/*", move |r| {
-            answer(&name, &base, r, &queue, &problems)
+            answer(&name, &base, r, &queue, &problems, &oidc)
         });
     }
 
@@ -127,7 +184,7 @@ async fn check(name: &str) {
     let jar = dir.path().join(".aws_runas.cookies");
     let deps = IdpDeps {
         prompter: prompter.clone(),
-        clock: Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
+        clock: Arc::new(FixedClock(Timestamp::from_unix(NOW))),
         http: HttpSettings {
             timeout: Duration::from_secs(5),
             proxy: None,
@@ -144,7 +201,23 @@ async fn check(name: &str) {
     let adapter = keycloak()
         .build(&settings, deps)
         .unwrap_or_else(|e| panic!("{name}: the adapter could not be built: {e}"));
-    let result = tokio::time::timeout(Duration::from_secs(30), adapter.saml_assertion())
+    let login = async {
+        match &case.oidc {
+            Some(o) => adapter
+                .oidc_token(&OidcRequest {
+                    client_id: o.client_id.clone(),
+                    redirect_uri: o.redirect_uri.clone(),
+                    scopes: vec!["profile".into()],
+                })
+                .await
+                .map(|t| t.0.expose().to_string()),
+            None => adapter
+                .saml_assertion()
+                .await
+                .map(|a| a.0.expose().to_string()),
+        }
+    };
+    let result = tokio::time::timeout(Duration::from_secs(30), login)
         .await
         .unwrap_or_else(|_| panic!("{name}: the adapter hangs"));
 
@@ -178,8 +251,13 @@ async fn check(name: &str) {
             },
             Ok(assertion),
         ) => {
-            if assertion.0.expose() != want {
+            if assertion != want {
                 failures.push("the SAML response is not the one on the page".into());
+            }
+        }
+        (Expect { id_token: true, .. }, Ok(token)) => {
+            if oidc.lock().unwrap().id_token.as_ref() != Some(token) {
+                failures.push("the ID token is not the one the mock issued".into());
             }
         }
         (
@@ -211,7 +289,7 @@ async fn check(name: &str) {
         }
         (expect, result) => failures.push(format!(
             "expected {expect:?}, got {:?}",
-            result.as_ref().map(|_| "a SAML response")
+            result.as_ref().map(|_| "a SAML response or an ID token")
         )),
     }
     let notices = prompter.notices().join("\n");
@@ -236,7 +314,13 @@ fn answer(
     r: &MockRequest,
     queue: &Mutex<VecDeque<Exchange>>,
     problems: &Problems,
+    oidc: &Mutex<Oidc>,
 ) -> MockResponse {
+    if let Some(state) = r.query_param("state") {
+        let mut o = oidc.lock().unwrap();
+        o.state = Some(state);
+        o.nonce = r.query_param("nonce");
+    }
     let problem = |p: String| problems.lock().unwrap().push(p);
     let got = format!("{} {}", r.method(), r.path());
     let Some(ex) = queue.lock().unwrap().pop_front() else {
@@ -264,13 +348,37 @@ fn answer(
             problem(format!("{got}: the cookie {cookie} is missing"));
         }
     }
-    let mut response = match (&ex.page, &ex.location) {
-        (Some(page), None) => MockResponse::html(fixture_page(name, page, base)),
-        (None, Some(location)) => {
-            MockResponse::redirect(location.replace(crate::FIXTURE_HOST, base))
+    let mut response = match (&ex.page, &ex.location, &ex.json, ex.token) {
+        (Some(page), None, None, false) => MockResponse::html(fixture_page(name, page, base)),
+        (None, Some(location), None, false) => {
+            let state = oidc.lock().unwrap().state.clone().unwrap_or_default();
+            MockResponse::redirect(
+                location
+                    .replace(crate::FIXTURE_HOST, base)
+                    .replace("{state}", &state),
+            )
+        }
+        (None, None, Some(json), false) => {
+            MockResponse::json(json.replace(crate::FIXTURE_HOST, base))
+        }
+        (None, None, None, true) => {
+            let mut o = oidc.lock().unwrap();
+            let token = mint(o.nonce.as_deref());
+            o.id_token = Some(token.clone());
+            MockResponse::json(
+                serde_json::json!({
+                    "access_token": "fake-access-0001",
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "id_token": token,
+                })
+                .to_string(),
+            )
         }
         _ => {
-            problem(format!("{got}: an exchange answers a page or a redirect"));
+            problem(format!(
+                "{got}: an exchange answers a page, a redirect, json or tokens"
+            ));
             MockResponse::new(500)
         }
     }
@@ -326,4 +434,7 @@ fixture! {
     german_client_not_found_before_login => "v2-de-client-not-found",
     english_identity_first_flow => "v2-en-username-first",
     english_reopen_after_login_with_session_cookie => "v2-en-reopen-after-login",
+    oidc_german_otp_with_a_chosen_device => "oidc-v2-de-otp-several-devices",
+    oidc_english_consent_and_a_custom_scheme_redirect => "oidc-v2-en-consent",
+    oidc_german_client_not_found => "oidc-v2-de-client-not-found",
 }

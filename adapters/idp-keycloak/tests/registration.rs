@@ -24,7 +24,7 @@ fn name_alias_and_capabilities() {
     assert_eq!(reg.name(), "keycloak");
     assert_eq!(reg.aliases(), ["kc"]);
     assert_eq!(reg.crate_name(), "aws-runas-idp-keycloak");
-    assert_eq!(reg.protocols(), [Protocol::Saml]);
+    assert_eq!(reg.protocols(), [Protocol::Saml, Protocol::Oidc]);
     assert_eq!(reg.mfa(), [MfaKind::Code]);
     assert_eq!(registry().unwrap().get("KC").unwrap().name(), "keycloak");
     assert_eq!(
@@ -54,6 +54,13 @@ fn url_matcher() {
         false,
     );
     check("https://idp.example.com/protocol/saml/clients/aws", false);
+    // An OIDC login is configured with the realm itself.
+    check("https://idp.example.com/realms/corp", true);
+    check("https://idp.example.com/realms/corp/", true);
+    check("https://sso.example.com/auth/realms/corp", true);
+    check("https://idp.example.com/realms/", false);
+    check("https://idp.example.com/realms/corp/account", false);
+    check("https://idp.example.com/oidc/realms", false);
     check("https://example.okta.com/home/amazon_aws/0oa1/272", false);
     check(
         "https://idp.example.com/adfs/ls/IdpInitiatedSignOn.aspx",

@@ -6,6 +6,7 @@ use aws_runas_idp_keycloak as _;
 
 mod conformance;
 mod fixtures;
+mod oidc;
 mod registration;
 
 use aws_runas_domain::ports::idp::{IdpRegistration, registry};

@@ -1,6 +1,7 @@
 //! The `okta` identity-provider adapter: Okta Classic through the authn API, Okta Identity Engine
 //! through the IDX API, Okta Verify push with its number challenge, one-time codes, and Duo's
-//! Universal Prompt; the SAML response of the AWS app's embed link.
+//! Universal Prompt; the SAML response of the AWS app's embed link, and the ID token of an Okta
+//! authorization server (OIDC authorization-code grant with PKCE).
 
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
@@ -11,6 +12,7 @@ mod duo;
 mod factors;
 mod idx;
 mod login;
+mod oidc;
 mod provider;
 mod settings;
 
@@ -37,7 +39,7 @@ fn matches_probe(probe: &ProbeResponse) -> bool {
 aws_runas_domain::register_idp!(IdpRegistrationSpec {
     name: "okta",
     aliases: &[],
-    protocols: &[Protocol::Saml],
+    protocols: &[Protocol::Saml, Protocol::Oidc],
     mfa: &[MfaKind::Code, MfaKind::Push],
     matches_url,
     matches_probe,

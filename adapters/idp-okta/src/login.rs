@@ -4,8 +4,8 @@
 //!
 //! The walk does not know what ends it: a goal does. The SAML goal reads the `SAMLResponse` of
 //! the app's embed link; the session goal (used when another adapter hands a federated user over)
-//! only leaves the Okta session in the cookie jar; an OIDC goal can later stop at the redirect to
-//! its `redirect_uri` instead.
+//! only leaves the Okta session in the cookie jar. The OIDC login (`oidc.rs`) reuses the sign-in
+//! steps and stops at the redirect to its `redirect_uri` instead.
 
 use crate::api::{self, JSON};
 use crate::settings::OktaSettings;
@@ -286,7 +286,7 @@ impl Login {
 
     /// Asks `/.well-known/okta-organization` which pipeline the org runs; an org that does not
     /// know the endpoint (404) is a Classic org.
-    async fn pipeline(&self, base: &str) -> Result<Pipeline, IdpError> {
+    pub(crate) async fn pipeline(&self, base: &str) -> Result<Pipeline, IdpError> {
         let request = HttpRequest::get(format!("{base}/.well-known/okta-organization"))
             .header("Accept", JSON)
             .step(READING_ORG);

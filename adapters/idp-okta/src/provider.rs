@@ -3,14 +3,23 @@
 use crate::login::{Login, SamlGoal, SessionGoal};
 use crate::settings::OktaSettings;
 use aws_runas_domain::ports::idp::{
-    IdentityProvider, IdpDeps, IdpError, IdpSettings, SamlAssertion,
+    IdToken, IdentityProvider, IdpDeps, IdpError, IdpSettings, OidcRequest, SamlAssertion,
 };
 use aws_runas_idp_support::HttpClient;
+use std::fmt;
 
 /// The Okta adapter: one configured login.
-#[derive(Debug)]
 struct Okta {
     login: Login,
+    deps: IdpDeps,
+}
+
+impl fmt::Debug for Okta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Okta")
+            .field("login", &self.login)
+            .finish_non_exhaustive()
+    }
 }
 
 #[async_trait::async_trait]
@@ -21,6 +30,10 @@ impl IdentityProvider for Okta {
 
     async fn authenticate(&self) -> Result<(), IdpError> {
         self.login.walk(&SessionGoal).await
+    }
+
+    async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
+        crate::oidc::id_token(&self.login, &self.deps, req).await
     }
 }
 
@@ -36,9 +49,9 @@ pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityPr
     let login = Login::new(
         parsed,
         HttpClient::from_deps(&deps),
-        deps.prompter,
+        deps.prompter.clone(),
         settings.password().cloned(),
         settings.mfa_code().cloned(),
     );
-    Ok(Box::new(Okta { login }))
+    Ok(Box::new(Okta { login, deps }))
 }

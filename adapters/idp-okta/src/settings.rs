@@ -94,7 +94,7 @@ impl OktaSettings {
             .is_none_or(|u| u.trim().is_empty())
         {
             return Err(IdpError::InvalidConfiguration(
-                "the okta identity provider needs saml_auth_url: the embed link of the AWS app, https://<org>.okta.com/home/amazon_aws/<app id>/<n>".to_string(),
+                "the okta identity provider needs saml_auth_url (the embed link of the AWS app, https://<org>.okta.com/home/amazon_aws/<app id>/<n>) or web_identity_auth_url (an authorization server, https://<org>.okta.com/oauth2/default)".to_string(),
             ));
         }
         let common = [

@@ -24,7 +24,7 @@ fn name_and_capabilities() {
     assert_eq!(reg.name(), "okta");
     assert!(reg.aliases().is_empty());
     assert_eq!(reg.crate_name(), "aws-runas-idp-okta");
-    assert_eq!(reg.protocols(), [Protocol::Saml]);
+    assert_eq!(reg.protocols(), [Protocol::Saml, Protocol::Oidc]);
     assert_eq!(reg.mfa(), [MfaKind::Code, MfaKind::Push]);
     assert_eq!(registry().unwrap().get("OKTA").unwrap().name(), "okta");
 }

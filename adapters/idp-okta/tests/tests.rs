@@ -6,6 +6,7 @@ use aws_runas_idp_okta as _;
 
 mod conformance;
 mod fixtures;
+mod oidc;
 mod registration;
 mod session;
 
