@@ -4,6 +4,16 @@
 use crate::support::{Lab, assert_one_line_error, exports, runas};
 use aws_runas_tests::{Moto, TestEnv};
 
+fn now() -> aws_runas_domain::Timestamp {
+    #[allow(clippy::disallowed_methods)]
+    // tokens must be valid now, for the real clock of the binary
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    aws_runas_domain::Timestamp::from_unix(i64::try_from(secs).unwrap())
+}
+
 fn role() -> String {
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"accounts.example.org"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
     Moto::shared().create_role("web", trust)
@@ -175,4 +185,68 @@ fn web_identity_bad_inputs() {
         &runas(&env, lab.url(), &["list", "roles", "w"], &[]),
         &["Web Identity profile", "role enumeration"],
     );
+}
+
+/// An OIDC provider laid out like Keycloak (discovery, login form, token, JWKS), realm `corp`,
+/// whose login form the generic `forms` adapter fills.
+fn keycloak_oidc() -> (
+    aws_runas_idp_testkit::MockServer,
+    aws_runas_idp_testkit::MockOidc,
+) {
+    use aws_runas_idp_testkit::{MockOidc, MockOidcConfig, MockServer};
+    let server = MockServer::start();
+    let base = "/realms/corp/protocol/openid-connect";
+    let config = MockOidcConfig {
+        issuer_path: "/realms/corp".into(),
+        authorize_path: format!("{base}/auth"),
+        token_path: format!("{base}/token"),
+        jwks_path: format!("{base}/certs"),
+        device_path: format!("{base}/auth/device"),
+        now: now(),
+        ..MockOidcConfig::new()
+    };
+    let oidc = MockOidc::install(&server, config);
+    (server, oidc)
+}
+
+#[test]
+fn an_oidc_login_with_pkce_and_jwks_ends_in_credentials() {
+    let (lab, role) = (Lab::new(), role());
+    let (_server, oidc) = keycloak_oidc();
+    let cfg = oidc.config().clone();
+    let config = format!(
+        "[profile kc]\nweb_identity_auth_url = {}\nweb_identity_provider = forms\nweb_identity_username = {}\n\
+         web_identity_client_id = {}\nweb_identity_redirect_uri = http://127.0.0.1:1/callback\nrole_arn = {role}\n",
+        oidc.issuer(),
+        cfg.username,
+        cfg.client_id
+    );
+    let env = TestEnv::new(&config, "");
+    let run = runas(
+        &env,
+        lab.url(),
+        &["-vv", "kc"],
+        &[("WEB_PASSWORD", &cfg.password)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(oidc.password_attempts(), 1);
+    let issued = oidc.issued_id_tokens();
+    assert_eq!(issued.len(), 1);
+    assert_eq!(
+        last_token(&lab),
+        issued[0],
+        "the verified ID token went to STS"
+    );
+    assert!(
+        !run.stderr.contains(&issued[0]) && !run.stderr.contains(&cfg.password),
+        "no token or password in logs"
+    );
+    assert!(
+        oidc.received_verifiers().len() == 1,
+        "PKCE: the verifier was sent with the code"
+    );
+    // Cached: the next run asks the IdP nothing.
+    let again = runas(&env, lab.url(), &["kc"], &[]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(oidc.issued_id_tokens().len(), 1);
 }
