@@ -123,6 +123,7 @@ impl IdpConnector for AppConnector {
         let settings =
             IdpSettings::from_pairs(pairs).with_secrets(self.password(), self.mfa_code.clone());
         let deps = IdpDeps {
+            browser: None,
             prompter: Arc::clone(&self.prompter),
             clock: Arc::clone(&self.clock),
             http: self.http.clone(),

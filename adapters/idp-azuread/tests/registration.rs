@@ -131,6 +131,7 @@ fn http() -> HttpSettings {
 
 fn deps() -> IdpDeps {
     IdpDeps {
+        browser: None,
         prompter: Arc::new(ScriptedPrompter::new()),
         clock: clock(),
         http: http(),

@@ -183,6 +183,7 @@ async fn check(name: &str) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let jar = dir.path().join(".aws_runas.cookies");
     let deps = IdpDeps {
+        browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(Timestamp::from_unix(NOW))),
         http: HttpSettings {

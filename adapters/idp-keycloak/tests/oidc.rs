@@ -99,6 +99,7 @@ fn adapter(
     now: Timestamp,
 ) -> Box<dyn aws_runas_domain::ports::idp::IdentityProvider> {
     let deps = IdpDeps {
+        browser: None,
         prompter,
         clock: Arc::new(FixedClock(now)),
         http: HttpSettings {

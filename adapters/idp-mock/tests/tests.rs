@@ -25,6 +25,7 @@ fn now() -> Timestamp {
 
 fn deps(prompter: Arc<ScriptedPrompter>, clock: Arc<dyn Clock>) -> IdpDeps {
     IdpDeps {
+        browser: None,
         prompter,
         clock,
         http: HttpSettings {

@@ -135,6 +135,7 @@ async fn check(name: &str) {
     let prompter = Arc::new(prompter);
     let dir = tempfile::tempdir().expect("a temporary directory");
     let deps = IdpDeps {
+        browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
         http: HttpSettings {

@@ -63,6 +63,7 @@ fn run(
 ) -> Run {
     let prompter = Arc::new(prompter);
     let deps = IdpDeps {
+        browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(now)),
         http: HttpSettings {

@@ -121,6 +121,7 @@ fn http() -> HttpSettings {
 
 fn deps() -> IdpDeps {
     IdpDeps {
+        browser: None,
         prompter: Arc::new(ScriptedPrompter::new()),
         clock: Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
         http: http(),

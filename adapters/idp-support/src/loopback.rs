@@ -13,7 +13,6 @@
 use crate::error::display_url;
 use crate::oidc::{AuthorizationSession, OidcClient, check_request, human_duration};
 use aws_runas_domain::ports::idp::{IdToken, IdpError, OidcRequest};
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -36,18 +35,8 @@ const DONE_PAGE: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><t
 const FAILED_PAGE: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>aws-runas</title></head>\n<body><h1>Login failed</h1><p>aws-runas refused this answer; the terminal says why. You can close this window.</p></body></html>\n";
 const NOT_FOUND_PAGE: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>aws-runas</title></head>\n<body><p>Not found.</p></body></html>\n";
 
-/// Opens a URL in the user's browser.
-///
-/// The app supplies the real one (running `xdg-open`, `open` or `rundll32`); tests supply one
-/// that plays the browser by requesting the URL.
-pub trait BrowserOpener: Send + Sync + fmt::Debug {
-    /// Starts the browser on `url` without waiting for it; an error says why it could not (the
-    /// user is then told to open the URL by hand).
-    ///
-    /// # Errors
-    /// A short reason, shown to the user.
-    fn open(&self, url: &str) -> Result<(), String>;
-}
+/// The browser port lives in the domain; re-exported here for adapters.
+pub use aws_runas_domain::ports::browser::BrowserOpener;
 
 /// How the browser flow runs.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,6 +26,7 @@ pub(crate) fn http_settings() -> HttpSettings {
 
 pub(crate) fn deps(prompter: Arc<ScriptedPrompter>) -> IdpDeps {
     IdpDeps {
+        browser: None,
         prompter,
         clock: Arc::new(FixedClock(now())),
         http: http_settings(),

@@ -162,6 +162,7 @@ pub async fn run_oidc_scenario(
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let jar = dir.path().join(".aws_runas.cookies");
     let deps = IdpDeps {
+        browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(now)),
         http: HttpSettings {

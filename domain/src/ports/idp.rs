@@ -269,6 +269,8 @@ pub struct IdpDeps {
     pub clock: Arc<dyn Clock>,
     /// HTTP client settings.
     pub http: HttpSettings,
+    /// The user's browser, for OIDC logins that finish there (`None`: not available).
+    pub browser: Option<Arc<dyn crate::ports::browser::BrowserOpener>>,
 }
 
 impl fmt::Debug for IdpDeps {

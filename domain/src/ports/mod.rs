@@ -5,6 +5,7 @@
 //! `Sts`, `Iam` and `IdentityProvider` are `#[async_trait]` traits because they do network I/O and
 //! are used as trait objects.
 
+pub mod browser;
 pub mod cache;
 pub mod clock;
 pub mod iam;

@@ -38,6 +38,7 @@ async fn login(
     prompter: &Arc<ScriptedPrompter>,
 ) -> Result<SamlAssertion, IdpError> {
     let deps = IdpDeps {
+        browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(saml_time())),
         http: HttpSettings {
