@@ -39,6 +39,8 @@ pub struct AppConnector {
     pub clock: Arc<dyn Clock>,
     /// HTTP settings for the adapter.
     pub http: HttpSettings,
+    /// The user's browser, for OIDC logins that finish there.
+    pub browser: Option<Arc<dyn aws_runas_domain::ports::browser::BrowserOpener>>,
 }
 
 impl std::fmt::Debug for AppConnector {
@@ -123,7 +125,7 @@ impl IdpConnector for AppConnector {
         let settings =
             IdpSettings::from_pairs(pairs).with_secrets(self.password(), self.mfa_code.clone());
         let deps = IdpDeps {
-            browser: None,
+            browser: self.browser.clone(),
             prompter: Arc::clone(&self.prompter),
             clock: Arc::clone(&self.clock),
             http: self.http.clone(),

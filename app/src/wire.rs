@@ -315,6 +315,9 @@ impl<'a> Context<'a> {
             prompter: Arc::clone(prompter) as Arc<dyn Prompter>,
             clock: Arc::new(SystemClock),
             http: self.http_settings(aws),
+            browser: Some(Arc::new(aws_runas_browser_system::SystemBrowser::new(
+                self.penv.get("PATH").map(std::ffi::OsString::from),
+            ))),
         })
     }
 }
