@@ -8,4 +8,5 @@ use aws_runas_idp_azuread as _;
 use aws_runas_idp_forms as _;
 use aws_runas_idp_keycloak as _;
 use aws_runas_idp_mock as _;
+use aws_runas_idp_oidc as _;
 use aws_runas_idp_okta as _;
