@@ -1,6 +1,7 @@
 //! The `azuread` identity-provider adapter: Azure AD (Microsoft Entra ID) sign-in pages read
 //! through their `$Config`, federated users handed to the adapter of their federation server,
-//! second factors through `BeginAuth`/`EndAuth`, and the SAML launch of an enterprise application.
+//! second factors through `BeginAuth`/`EndAuth`, the SAML launch of an enterprise application,
+//! and the ID token of the Microsoft identity platform (OIDC authorization-code grant with PKCE).
 
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
@@ -9,6 +10,7 @@ mod config;
 mod federation;
 mod login;
 mod mfa;
+mod oidc;
 mod provider;
 mod settings;
 
@@ -45,7 +47,7 @@ fn matches_probe(probe: &ProbeResponse) -> bool {
 aws_runas_domain::register_idp!(IdpRegistrationSpec {
     name: NAME,
     aliases: &["aad", "entra", "entraid"],
-    protocols: &[Protocol::Saml],
+    protocols: &[Protocol::Saml, Protocol::Oidc],
     mfa: &[MfaKind::Code, MfaKind::Push],
     matches_url,
     matches_probe,

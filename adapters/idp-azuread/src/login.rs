@@ -8,8 +8,13 @@
 //! in the cookie jar skips straight to the SAML response.
 //!
 //! The walk does not know what ends it: a [`Goal`] does. The SAML goal stops at a page carrying a
-//! `SAMLResponse`; an OIDC goal (a later addition) will stop at the redirect to its
-//! `redirect_uri`, which is why the goal also decides, redirect by redirect, whether to follow.
+//! `SAMLResponse`; the OIDC goal ([`OidcGoal`]) sends every request through its
+//! [`AuthorizationSession`], which stops at the redirect to the client's `redirect_uri` (whatever
+//! its scheme) without fetching it and hands over the authorization code.
+//!
+//! Besides Azure AD's own pages, a plain sign-in form (user name and password in the HTML, as
+//! self-hosted and test providers serve) is filled once; shown again after the password, it means
+//! the password was refused, which is never tried again.
 
 use crate::config::{ErrorKind, ServerConfig, describe_error, saml_request_url};
 use crate::federation;
@@ -18,9 +23,11 @@ use crate::settings::AzureAdSettings;
 use aws_runas_domain::Secret;
 use aws_runas_domain::ports::idp::{IdpDeps, IdpError, SamlAssertion};
 use aws_runas_idp_support::{
-    HtmlPage, HttpClient, HttpRequest, HttpResponse, RedirectAction, display_url,
+    AuthorizationCode, AuthorizationSession, AuthorizationStep, HtmlPage, HttpClient, HttpRequest,
+    HttpResponse, RedirectAction, display_url,
 };
 use std::fmt;
+use std::future::Future;
 
 /// How many pages one login may go through before it is called stuck.
 const MAX_PAGES: usize = 24;
@@ -38,6 +45,15 @@ const ANSWERING_KMSI: &str = "answering \"stay signed in?\"";
 const SKIPPING_PROOF_UP: &str = "skipping the security-info registration";
 const RETURNING: &str = "returning from the federation server";
 const AUTO_POST: &str = "submitting an auto-post form";
+const POSTING_FORM: &str = "posting the sign-in form";
+
+/// Where one request of the walk led.
+pub(crate) enum Arrival<T> {
+    /// The goal is reached.
+    Reached(T),
+    /// A page to read (or a redirect the goal chose not to follow).
+    Page(HttpResponse),
+}
 
 /// What a login is after, and how to tell it has arrived.
 pub(crate) trait Goal: Send + Sync {
@@ -51,6 +67,21 @@ pub(crate) trait Goal: Send + Sync {
 
     /// The product, when this response ends the login.
     fn reached(&self, response: &HttpResponse, page: &HtmlPage) -> Option<Self::Output>;
+
+    /// Sends one request of the walk and follows its redirects; by default through
+    /// [`HttpClient::send_following`], asking [`Goal::on_redirect`] at each one.
+    fn send(
+        &self,
+        http: &HttpClient,
+        request: HttpRequest,
+    ) -> impl Future<Output = Result<Arrival<Self::Output>, IdpError>> + Send {
+        async move {
+            Ok(Arrival::Page(
+                http.send_following(request, |r| self.on_redirect(r))
+                    .await?,
+            ))
+        }
+    }
 }
 
 /// The SAML goal: the auto-post page with a `SAMLResponse`.
@@ -62,6 +93,34 @@ impl Goal for SamlGoal {
 
     fn reached(&self, _response: &HttpResponse, page: &HtmlPage) -> Option<SamlAssertion> {
         page.saml_assertion()
+    }
+}
+
+/// The OIDC goal: the authorization code in the redirect to the session's `redirect_uri`.
+///
+/// Every request goes through [`AuthorizationSession::send`], which stops at that redirect (any
+/// scheme: `http://127.0.0.1/…`, `app:/callback`), never fetches it, and checks its `state`.
+#[derive(Debug)]
+pub(crate) struct OidcGoal<'a> {
+    pub(crate) session: &'a AuthorizationSession,
+}
+
+impl Goal for OidcGoal<'_> {
+    type Output = AuthorizationCode;
+
+    fn reached(&self, _response: &HttpResponse, _page: &HtmlPage) -> Option<AuthorizationCode> {
+        None
+    }
+
+    async fn send(
+        &self,
+        http: &HttpClient,
+        request: HttpRequest,
+    ) -> Result<Arrival<AuthorizationCode>, IdpError> {
+        Ok(match self.session.send(http, request).await? {
+            AuthorizationStep::Code(code) => Arrival::Reached(code),
+            AuthorizationStep::Page(page) => Arrival::Page(page),
+        })
     }
 }
 
@@ -91,6 +150,8 @@ enum Page {
     Config(Box<ServerConfig>),
     /// A `$Config` that does not parse.
     BrokenConfig { line: usize, column: usize },
+    /// A plain sign-in form with a password input in the HTML.
+    PasswordForm(Box<aws_runas_idp_support::Form>),
     /// A form that needs nothing from the user (the `hiddenform` posts between sites).
     AutoSubmit(HttpRequest),
     /// Anything else.
@@ -111,6 +172,9 @@ fn classify(response: &HttpResponse, page: &HtmlPage) -> Page {
             };
         }
         None => {}
+    }
+    if let Some(form) = page.form_with_password() {
+        return Page::PasswordForm(Box::new(form.clone()));
     }
     match page.auto_submit_form() {
         Some(form) if !form.fields().is_empty() => Page::AutoSubmit(form.to_request()),
@@ -163,7 +227,20 @@ impl Login {
     /// `InvalidConfiguration` for settings Azure AD shows to be wrong; `Unsupported` for second
     /// factors this adapter cannot answer; `Prompt` when a question gets no answer.
     pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
-        let start = self.settings.url();
+        self.walk_from(self.settings.url(), OPENING, goal).await
+    }
+
+    /// [`Login::walk`] from `start` (an OIDC authorization request) instead of the configured
+    /// URL; `opening` names the first step in errors.
+    ///
+    /// # Errors
+    /// As [`Login::walk`].
+    pub(crate) async fn walk_from<G: Goal>(
+        &self,
+        start: &str,
+        opening: &str,
+        goal: &G,
+    ) -> Result<G::Output, IdpError> {
         let mut run = Run {
             http: HttpClient::from_deps(&self.deps),
             username: None,
@@ -176,8 +253,14 @@ impl Login {
             skipped_proof_up: false,
             reopened: false,
         };
-        let mut response = send(&run.http, HttpRequest::get(start).step(OPENING), goal).await?;
+        let mut arrival = goal
+            .send(&run.http, HttpRequest::get(start).step(opening))
+            .await?;
         for _ in 0..MAX_PAGES {
+            let response = match arrival {
+                Arrival::Reached(output) => return Ok(output),
+                Arrival::Page(response) => response,
+            };
             let (kind, reached) = {
                 let page = response.html();
                 (classify(&response, &page), goal.reached(&response, &page))
@@ -209,6 +292,7 @@ impl Login {
                         response.step()
                     )));
                 }
+                Page::PasswordForm(form) => self.answer_form(*form, &response, &mut run)?,
                 Page::AutoSubmit(request) => request.step(AUTO_POST),
                 Page::Unknown if !response.is_success() => {
                     return Err(response.status_error().into());
@@ -224,7 +308,7 @@ impl Login {
                     }
                 }
             };
-            response = send(&run.http, next, goal).await?;
+            arrival = goal.send(&run.http, next).await?;
         }
         Err(IdpError::Provider(format!(
             "the azure ad login at {} did not finish within {MAX_PAGES} pages",
@@ -325,6 +409,36 @@ impl Login {
         Ok(HttpRequest::post(post)
             .form(sign_in_fields(cfg, &username, Some(password.expose())))
             .step(POSTING_PASSWORD))
+    }
+
+    /// Fills a plain sign-in form (user name when it has the input, password) once; shown again
+    /// after the password, the password was refused and is not tried again.
+    fn answer_form(
+        &self,
+        mut form: aws_runas_idp_support::Form,
+        response: &HttpResponse,
+        run: &mut Run,
+    ) -> Result<HttpRequest, IdpError> {
+        if run.sent_password {
+            return Err(IdpError::Authentication(format!(
+                "the sign-in page at {} refused the password of {}; it is not tried again, so that the account does not get locked",
+                display_url(response.url()),
+                self.who(run)
+            )));
+        }
+        let user_field = form.username_input().map(|i| i.name().to_string());
+        let pass_field = form.password_input().map(|i| i.name().to_string());
+        if let Some(name) = user_field {
+            let username = self.username(run)?;
+            form.fill(&name, username);
+        }
+        if let Some(name) = pass_field {
+            let password = self.password(run)?;
+            form.fill(&name, password.expose());
+        }
+        run.sent_username = true;
+        run.sent_password = true;
+        Ok(form.to_request().step(POSTING_FORM))
     }
 
     fn answer_kmsi(
@@ -581,16 +695,6 @@ impl Login {
     }
 }
 
-async fn send<G: Goal>(
-    http: &HttpClient,
-    request: HttpRequest,
-    goal: &G,
-) -> Result<HttpResponse, IdpError> {
-    Ok(http
-        .send_following(request, |r| goal.on_redirect(r))
-        .await?)
-}
-
 /// The fields of the sign-in form: the user name (as `login` and `loginfmt`), the flow token and
 /// the context, and the password when it is sent.
 fn sign_in_fields(
@@ -657,6 +761,7 @@ mod tests {
                 Page::SamlRequest(_) => "saml-request",
                 Page::Config(_) => "config",
                 Page::BrokenConfig { .. } => "broken",
+                Page::PasswordForm(_) => "password-form",
                 Page::AutoSubmit(_) => "auto-submit",
                 Page::Unknown => "unknown",
             }
@@ -692,6 +797,13 @@ mod tests {
             "unknown"
         );
         assert_eq!(kind(base, "<html>Maintenance</html>"), "unknown");
+        assert_eq!(
+            kind(
+                base,
+                r#"<html><form method="post" action="/login"><input type="hidden" name="x" value="1"><input name="username"><input type="password" name="password"></form></html>"#
+            ),
+            "password-form"
+        );
     }
 
     #[test]

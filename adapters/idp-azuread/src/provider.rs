@@ -3,19 +3,33 @@
 use crate::login::{Login, SamlGoal};
 use crate::settings::AzureAdSettings;
 use aws_runas_domain::ports::idp::{
-    IdentityProvider, IdpDeps, IdpError, IdpSettings, SamlAssertion,
+    IdToken, IdentityProvider, IdpDeps, IdpError, IdpSettings, OidcRequest, SamlAssertion,
 };
+use std::fmt;
 
 /// The Azure AD adapter: one configured login.
-#[derive(Debug)]
 struct AzureAd {
     login: Login,
+    deps: IdpDeps,
+    url: String,
+}
+
+impl fmt::Debug for AzureAd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AzureAd")
+            .field("login", &self.login)
+            .finish_non_exhaustive()
+    }
 }
 
 #[async_trait::async_trait]
 impl IdentityProvider for AzureAd {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
         self.login.walk(&SamlGoal).await
+    }
+
+    async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
+        crate::oidc::id_token(&self.login, &self.deps, &self.url, req).await
     }
 }
 
@@ -29,11 +43,12 @@ impl IdentityProvider for AzureAd {
 /// refuses.
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = AzureAdSettings::from_idp_settings(settings)?;
+    let url = parsed.url().to_string();
     let login = Login::new(
         parsed,
-        deps,
+        deps.clone(),
         settings.password().cloned(),
         settings.mfa_code().cloned(),
     );
-    Ok(Box::new(AzureAd { login }))
+    Ok(Box::new(AzureAd { login, deps, url }))
 }

@@ -100,7 +100,7 @@ impl AzureAdSettings {
             .is_none_or(|u| u.trim().is_empty())
         {
             return Err(IdpError::InvalidConfiguration(
-                "the azuread identity provider needs saml_auth_url: the application's user access URL, https://myapps.microsoft.com/signin/<app-id>?tenantId=<tenant-id>".to_string(),
+                "the azuread identity provider needs saml_auth_url (the application's user access URL, https://myapps.microsoft.com/signin/<app-id>?tenantId=<tenant-id>) or web_identity_auth_url (https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0)".to_string(),
             ));
         }
         let common = [

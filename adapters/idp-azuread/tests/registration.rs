@@ -36,7 +36,7 @@ fn name_aliases_and_capabilities() {
     assert_eq!(reg.name(), "azuread");
     assert_eq!(reg.aliases(), ["aad", "entra", "entraid"]);
     assert_eq!(reg.crate_name(), "aws-runas-idp-azuread");
-    assert_eq!(reg.protocols(), [Protocol::Saml]);
+    assert_eq!(reg.protocols(), [Protocol::Saml, Protocol::Oidc]);
     assert_eq!(reg.mfa(), [MfaKind::Code, MfaKind::Push]);
     for alias in ["AAD", "Entra", "entraID", "AzureAD"] {
         assert_eq!(registry().unwrap().get(alias).unwrap().name(), "azuread");

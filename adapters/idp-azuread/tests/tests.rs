@@ -11,6 +11,7 @@ use aws_runas_idp_azuread as _;
 mod conformance;
 mod fake_adfs;
 mod fixtures;
+mod oidc;
 mod registration;
 
 use aws_runas_domain::ports::idp::{IdpRegistration, registry};
