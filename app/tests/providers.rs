@@ -31,7 +31,9 @@ aws_runas_domain::register_idp!(IdpRegistrationSpec {
 });
 
 /// The identity-provider adapters the app links (app/src/adapters.rs).
-const LINKED: &[&str] = &["adfs", "azuread", "forms", "keycloak", "mock", "oidc", "okta"];
+const LINKED: &[&str] = &[
+    "adfs", "azuread", "forms", "keycloak", "mock", "oidc", "okta",
+];
 
 #[test]
 fn a_registered_adapter_appears_in_the_table() {

@@ -1729,6 +1729,52 @@ mod tests {
         }
 
         #[tokio::test]
+        async fn jump_role_after_the_web_identity_login() {
+            let chain = chain(&[(
+                "web",
+                "jump_role_arn",
+                "arn:aws:iam::123456789012:role/jump",
+            )])
+            .unwrap();
+            assert_eq!(
+                chain.base_cache.as_ref().unwrap().0,
+                CacheKey::new(crate::ports::cache::CacheKind::WebRole, "123456789012-jump")
+            );
+            assert_eq!(
+                chain.role_cache.as_ref().unwrap().0,
+                CacheKey::new(crate::ports::cache::CacheKind::AssumeRole, "web")
+            );
+            let mut sts = MockSts::new();
+            sts.expect_assume_role_with_web_identity()
+                .withf(|r| r.role_arn.as_str() == "arn:aws:iam::123456789012:role/jump")
+                .times(1)
+                .returning(|_| Ok(temp("ASIAJUMPWEB", NOW + 3600)));
+            sts.expect_get_caller_identity().returning(|_| {
+                Ok(CallerIdentity {
+                    account: "1".into(),
+                    arn: "arn:aws:sts::1:assumed-role/jump/alice".into(),
+                    user_id: "x".into(),
+                })
+            });
+            sts.expect_assume_role()
+                .withf(|c, r| {
+                    c.access_key_id() == "ASIAJUMPWEB"
+                        && r.role_arn.as_str() == ROLE
+                        && r.duration_secs == 3600
+                })
+                .times(1)
+                .returning(|_, _| Ok(temp("ASIATARGETWEB", NOW + 3600)));
+            let connector = Connector(jwt(NOW + 3600, "alice"), AtomicUsize::new(0));
+            assert_eq!(
+                run(&chain, &sts, &connector, &Tokens::default())
+                    .await
+                    .unwrap()
+                    .access_key_id(),
+                "ASIATARGETWEB"
+            );
+        }
+
+        #[tokio::test]
         async fn an_answer_without_a_token_is_an_error() {
             let chain = chain(&[]).unwrap();
             let e = run(
