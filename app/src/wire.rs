@@ -79,6 +79,12 @@ impl ProcessEnv {
             .filter(|v| !v.is_empty())
     }
 
+    /// The profile the environment names: `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`.
+    pub fn named_profile(&self) -> Option<&str> {
+        self.get("AWS_PROFILE")
+            .or_else(|| self.get("AWS_DEFAULT_PROFILE"))
+    }
+
     /// A boolean variable in Go's `strconv.ParseBool` forms; empty counts as unset.
     ///
     /// # Errors
@@ -225,6 +231,10 @@ impl<'a> Context<'a> {
 
     fn cache(&self) -> FileCache {
         FileCache::new(cache_dir(self.locations.config()))
+    }
+
+    fn token_cache(&self) -> aws_runas_cache_file::FileTokenCache {
+        aws_runas_cache_file::FileTokenCache::new(cache_dir(self.locations.config()))
     }
 
     fn secret_store(&self, chain: &RoleChain) -> Box<dyn SecretStore> {
@@ -384,9 +394,7 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
     }
     if cli.refresh
         && matches!(chain.base, Base::WebIdentity { .. })
-        && let Err(e) = aws_runas_domain::ports::cache::TokenCache::clear(
-            &aws_runas_cache_file::FileTokenCache::new(cache_dir(ctx.locations.config())),
-        )
+        && let Err(e) = aws_runas_domain::ports::cache::TokenCache::clear(&ctx.token_cache())
     {
         log::warn!("failed to clear the identity token cache: {e}");
     }
@@ -406,8 +414,7 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
                 aws_runas_prompt_term::TermSettings::controlling_terminal(),
             ));
             let connector = ctx.connector(cli, &chain, &aws, &prompter);
-            let token_cache =
-                aws_runas_cache_file::FileTokenCache::new(cache_dir(ctx.locations.config()));
+            let token_cache = ctx.token_cache();
             let process = ctx.process_runner(&chain);
             let opts = ResolveOptions {
                 refresh_window_secs: aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
@@ -480,14 +487,11 @@ pub fn choose_profile(
     profiles: &ProfileSet,
     penv: &ProcessEnv,
 ) -> Option<(String, Vec<String>)> {
-    let from_env = penv
-        .get("AWS_PROFILE")
-        .or_else(|| penv.get("AWS_DEFAULT_PROFILE"))
-        .or_else(|| {
-            // Kubernetes and CI systems set these two and no profile.
-            penv.get("AWS_WEB_IDENTITY_TOKEN_FILE")
-                .and(penv.get("AWS_ROLE_ARN"))
-        });
+    let from_env = penv.named_profile().or_else(|| {
+        // Kubernetes and CI systems set these two and no profile.
+        penv.get("AWS_WEB_IDENTITY_TOKEN_FILE")
+            .and(penv.get("AWS_ROLE_ARN"))
+    });
     let drop_dashes = |rest: &[String]| -> Vec<String> {
         match rest.split_first() {
             Some((first, tail)) if first == "--" => tail.to_vec(),
@@ -506,6 +510,14 @@ pub fn choose_profile(
     }
 }
 
+/// The profile of a subcommand: its argument, else `AWS_PROFILE` / `AWS_DEFAULT_PROFILE`.
+fn subcommand_profile(profile: Option<&str>, penv: &ProcessEnv) -> Result<String> {
+    Ok(profile
+        .or_else(|| penv.named_profile())
+        .ok_or(NothingToDo)?
+        .to_string())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum List {
     Mfa,
@@ -513,14 +525,7 @@ enum List {
 }
 
 fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Result<ExitCode> {
-    let name = profile
-        .map(str::to_string)
-        .or_else(|| {
-            penv.get("AWS_PROFILE")
-                .or_else(|| penv.get("AWS_DEFAULT_PROFILE"))
-                .map(str::to_string)
-        })
-        .ok_or(NothingToDo)?;
+    let name = subcommand_profile(profile, penv)?;
     if RoleArn::looks_like_arn(&name) {
         bail!("profile looks like an ARN, check command parameters and environment variables");
     }
@@ -639,14 +644,7 @@ fn list_saml_roles(
 
 /// `aws-runas password <profile>`: stores the identity-provider password of the profile's URL.
 fn password(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>) -> Result<ExitCode> {
-    let name = profile
-        .map(str::to_string)
-        .or_else(|| {
-            penv.get("AWS_PROFILE")
-                .or_else(|| penv.get("AWS_DEFAULT_PROFILE"))
-                .map(str::to_string)
-        })
-        .ok_or(NothingToDo)?;
+    let name = subcommand_profile(profile, penv)?;
     let ctx = Context::load(cli, penv)?;
     let settings = aws_runas_domain::settings::resolve_settings(
         &ctx.profiles,

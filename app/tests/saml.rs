@@ -1,23 +1,13 @@
 //! SAML end to end: the forms adapter against a mock IdP on 127.0.0.1, then AssumeRoleWithSAML
 //! on moto; the bad inputs of the identity-provider issue; the stored password.
 
-use crate::support::{Lab, assert_no_secret_leaks, assert_one_line_error, exports, runas};
-use aws_runas_domain::Timestamp;
+use crate::support::{Lab, assert_no_secret_leaks, assert_one_line_error, exports, now, runas};
 use aws_runas_idp_testkit::{
     MockResponse, MockServer, SamlResponseBuilder, SamlRole, auto_post_page,
 };
 use aws_runas_tests::{Moto, TestEnv, unique_name};
 
 const PASSWORD: &str = "correct horse battery staple";
-
-fn now() -> Timestamp {
-    #[allow(clippy::disallowed_methods)] // the test builds an assertion valid now
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    Timestamp::from_unix(i64::try_from(secs).unwrap())
-}
 
 const LOGIN_PAGE: &str = r#"<html><body><form method="post" action="/login">
 <input type="text" name="username"><input type="password" name="password">

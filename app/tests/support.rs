@@ -101,3 +101,13 @@ pub(crate) fn assert_no_secret_leaks(run: &Run, secrets: &[&str]) {
         }
     }
 }
+
+/// The real time, for assertions and tokens the binary (with the real clock) must accept.
+pub(crate) fn now() -> aws_runas_domain::Timestamp {
+    #[allow(clippy::disallowed_methods)] // the binary under test reads the real clock too
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    aws_runas_domain::Timestamp::from_unix(i64::try_from(secs).unwrap())
+}

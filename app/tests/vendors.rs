@@ -2,7 +2,6 @@
 //! own fixture markup, then AssumeRoleWithSAML on moto, credentials printed.
 
 use crate::support::{Lab, exports, runas};
-use aws_runas_domain::Timestamp;
 use aws_runas_idp_testkit::{
     MockResponse, MockServer, SamlResponseBuilder, SamlRole, auto_post_page,
 };
@@ -48,12 +47,7 @@ pub(crate) fn saml_role() -> (Lab, String, String) {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithSAML"}}]}}"#
     );
     let role = moto.create_role("vendor", &trust);
-    #[allow(clippy::disallowed_methods)] // an assertion valid now
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let saml = SamlResponseBuilder::new(Timestamp::from_unix(i64::try_from(now).unwrap()))
+    let saml = SamlResponseBuilder::new(crate::support::now())
         .roles([SamlRole::new(role.clone(), provider)])
         .session_name(Some("jane.doe@example.test"))
         .base64();

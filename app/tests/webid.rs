@@ -1,18 +1,8 @@
 //! Web Identity end to end on moto: an OIDC login (the mock provider), token files, the
 //! environment pair Kubernetes sets, and the bad inputs.
 
-use crate::support::{Lab, assert_one_line_error, exports, runas};
+use crate::support::{Lab, assert_one_line_error, exports, now, runas};
 use aws_runas_tests::{Moto, TestEnv};
-
-fn now() -> aws_runas_domain::Timestamp {
-    #[allow(clippy::disallowed_methods)]
-    // tokens must be valid now, for the real clock of the binary
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    aws_runas_domain::Timestamp::from_unix(i64::try_from(secs).unwrap())
-}
 
 fn role() -> String {
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"accounts.example.org"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
