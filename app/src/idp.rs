@@ -81,12 +81,12 @@ impl AppConnector {
 #[async_trait::async_trait]
 impl IdpConnector for AppConnector {
     async fn connect(&self) -> Result<Box<dyn IdentityProvider>, IdpError> {
-        let registry = registry().map_err(|e| IdpError::InvalidConfiguration(e.to_string()))?;
+        let registry = registry().map_err(|e| IdpError::configuration(e))?;
         let url = AuthUrl::parse(&self.url)?;
         let reg = match &self.provider {
             Some(name) => registry
                 .get(name)
-                .map_err(|e| IdpError::InvalidConfiguration(e.to_string()))?,
+                .map_err(|e| IdpError::configuration(e))?,
             None => match registry.detect_by_url(&url) {
                 Some(r) => r,
                 None => {
@@ -96,7 +96,7 @@ impl IdpConnector for AppConnector {
                     );
                     let probe = client.probe(&self.url).await.map_err(IdpError::from)?;
                     registry.detect_by_probe(&probe).ok_or_else(|| {
-                        IdpError::InvalidConfiguration(format!(
+                        IdpError::configuration(format!(
                             "cannot tell which identity provider serves {}: neither its address nor its answer matches an adapter; set saml_provider to one of: {}",
                             aws_runas_idp_support::display_url(&self.url),
                             registry.names().join(", ")

@@ -15,8 +15,8 @@ fn no_probe(_: &ProbeResponse) -> bool {
 }
 
 fn build(_: &IdpSettings, _: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
-    Err(IdpError::Unsupported(
-        "the table test adapter logs nobody in".into(),
+    Err(IdpError::unsupported(
+        "the table test adapter logs nobody in",
     ))
 }
 

@@ -520,8 +520,8 @@ async fn oidc_token(
     };
     let token = idp.oidc_token(&req).await?.0;
     if token.expose().trim().len() < 4 {
-        return Err(ResolveError::Idp(IdpError::Provider(
-            "the identity provider answered without a usable ID token".into(),
+        return Err(ResolveError::Idp(IdpError::unexpected_page(
+            "the identity provider answered without a usable ID token",
         )));
     }
     if let Some(cache) = ports.token_cache
@@ -1571,7 +1571,7 @@ mod tests {
         #[async_trait::async_trait]
         impl IdentityProvider for Idp {
             async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
-                Err(IdpError::Unsupported("no".into()))
+                Err(IdpError::unsupported("no"))
             }
             async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
                 assert_eq!(

@@ -194,7 +194,7 @@ impl Login {
                             return Ok(output);
                         }
                         if form.input(WS_FED_RESULT).is_some() {
-                            return Err(IdpError::Provider(format!(
+                            return Err(IdpError::unavailable(format!(
                                 "ad fs answered a ws-federation sign-in instead of a saml response at {}: the relying party {:?} is not a saml relying party; check adfs_relying_party",
                                 display_url(response.url()),
                                 self.settings.relying_party()
@@ -210,7 +210,7 @@ impl Login {
             };
             response = self.send(next).await?;
         }
-        Err(IdpError::Provider(format!(
+        Err(IdpError::unavailable(format!(
             "the ad fs login at {} did not finish within {MAX_PAGES} pages",
             display_url(url)
         )))
@@ -237,7 +237,7 @@ impl Login {
             } else {
                 "the user name"
             };
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "ad fs did not accept {what} of {} at {}{}; the password is not tried again, so that the account does not get locked",
                 progress.username.as_deref().unwrap_or("the user"),
                 display_url(response.url()),
@@ -282,14 +282,14 @@ impl Login {
             error,
         } = code_page;
         if matches!(self.settings.mfa(), MfaChoice::None | MfaChoice::Push) {
-            return Err(IdpError::InvalidConfiguration(format!(
+            return Err(IdpError::configuration(format!(
                 "ad fs asks for a one-time code ({method}) at {}, but mfa_type is {}; set mfa_type to auto or code",
                 display_url(response.url()),
                 self.settings.mfa_type()
             )));
         }
         if progress.codes_sent >= MAX_CODES {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "ad fs refused {MAX_CODES} one-time codes ({method}) at {}{}",
                 display_url(response.url()),
                 self.quote(error, progress),
@@ -304,7 +304,7 @@ impl Login {
         refuse_get(&form, response)?;
         let code = self.code(progress)?;
         if code.expose().trim().is_empty() {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "no one-time code was given for {method} at {}",
                 display_url(response.url())
             )));
@@ -323,7 +323,7 @@ impl Login {
         progress: &Progress,
     ) -> Result<HttpResponse, IdpError> {
         if matches!(self.settings.mfa(), MfaChoice::None | MfaChoice::Code) {
-            return Err(IdpError::InvalidConfiguration(format!(
+            return Err(IdpError::configuration(format!(
                 "ad fs waits for a sign-in approval on your phone ({}) at {}, but mfa_type is {}; set mfa_type to auto or push",
                 push.method,
                 display_url(response.url()),
@@ -386,7 +386,7 @@ impl Login {
         response: &HttpResponse,
         progress: &Progress,
     ) -> IdpError {
-        IdpError::Authentication(format!(
+        IdpError::bad_credentials(format!(
             "the sign-in of {} was not approved on the phone at {}{}",
             progress.username.as_deref().unwrap_or("the user"),
             display_url(response.url()),
@@ -402,14 +402,14 @@ impl Login {
     ) -> Result<HttpRequest, IdpError> {
         let OptionsPage { mut form, methods } = options;
         if self.settings.mfa() == MfaChoice::None {
-            return Err(IdpError::InvalidConfiguration(format!(
+            return Err(IdpError::configuration(format!(
                 "ad fs asks for an additional authentication method ({}) at {}, but mfa_type is none; set mfa_type to auto, code or push",
                 methods.join(", "),
                 display_url(response.url())
             )));
         }
         if progress.methods_chosen > 0 {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "ad fs offered the authentication methods again at {} after one was chosen",
                 display_url(response.url())
             )));
@@ -418,7 +418,7 @@ impl Login {
             .iter()
             .find(|m| methods.iter().any(|o| o == *m))
         else {
-            return Err(IdpError::Unsupported(format!(
+            return Err(IdpError::unsupported(format!(
                 "ad fs offers the authentication methods {} at {}; aws-runas supports {} (verification codes and push approvals) and methods that ask for one code",
                 methods.join(", "),
                 display_url(response.url()),
@@ -441,12 +441,12 @@ impl Login {
         let url = display_url(response.url());
         let quoted = self.quote(message, progress);
         if progress.sent_password || progress.sent_username {
-            IdpError::Authentication(format!(
+            IdpError::bad_credentials(format!(
                 "ad fs stopped the sign-in of {} with an error page at {url}{quoted}; the account may be locked or disabled, or lack a second factor",
                 progress.username.as_deref().unwrap_or("the user"),
             ))
         } else {
-            IdpError::Provider(format!(
+            IdpError::unavailable(format!(
                 "ad fs answered an error page at {url} during {}{quoted}; check that the IdP-initiated sign-on page is enabled (Set-AdfsProperties -EnableIdpInitiatedSignonPage $true) and that the relying party {:?} exists",
                 response.step(),
                 self.settings.relying_party()
@@ -463,9 +463,9 @@ impl Login {
             None => self.prompter.read_line("Username: ")?.trim().to_string(),
         };
         if username.is_empty() {
-            return Err(IdpError::InvalidConfiguration(
+            return Err(IdpError::configuration(
                 "no user name for the ad fs login: set saml_username or answer the prompt"
-                    .to_string(),
+                    ,
             ));
         }
         progress.username = Some(username.clone());
@@ -532,7 +532,7 @@ fn refuse_windows_auth(response: &HttpResponse) -> Result<(), IdpError> {
                 v.starts_with("negotiate") || v.starts_with("ntlm")
             });
     if asks {
-        return Err(IdpError::Unsupported(format!(
+        return Err(IdpError::unsupported(format!(
             "ad fs asks for windows integrated authentication (kerberos/ntlm) at {}, which aws-runas does not support; ask the ad fs administrators to allow forms authentication for this client",
             display_url(response.url())
         )));
@@ -545,7 +545,7 @@ fn refuse_get(form: &Form, response: &HttpResponse) -> Result<(), IdpError> {
     if form.method() == Method::Post {
         return Ok(());
     }
-    Err(IdpError::Provider(format!(
+    Err(IdpError::unavailable(format!(
         "the ad fs form at {} would send its fields in a url (method get); refused",
         display_url(response.url())
     )))
@@ -553,7 +553,7 @@ fn refuse_get(form: &Form, response: &HttpResponse) -> Result<(), IdpError> {
 
 /// An additional provider this adapter cannot drive.
 fn unsupported_method(method: &str, response: &HttpResponse) -> IdpError {
-    IdpError::Unsupported(format!(
+    IdpError::unsupported(format!(
         "ad fs asks for the additional authentication method {method} at {}, which aws-runas does not support; supported: {} (verification codes and push approvals) and methods that ask for one code",
         display_url(response.url()),
         PUSH_METHODS.join(" and ")

@@ -111,7 +111,7 @@ impl AdfsSettings {
     /// Reads and checks the settings, and works out where the login starts.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] when the URL is missing or not `http`/`https`, when
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
     /// `mfa_type` is not `auto`, `none`, `code` or `push`, when `mfa_wait_timeout` is not a
     /// duration, when the URL names a relying party other than `adfs_relying_party`, or for an
     /// unknown `adfs_*` key.
@@ -120,8 +120,8 @@ impl AdfsSettings {
             .get(IdpSettings::URL)
             .is_none_or(|u| u.trim().is_empty())
         {
-            return Err(IdpError::InvalidConfiguration(
-                "the adfs identity provider needs saml_auth_url: the AD FS host (https://sts.example.com) or its IdP-initiated sign-on URL, <host>/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices".to_string(),
+            return Err(IdpError::configuration(
+                "the adfs identity provider needs saml_auth_url: the AD FS host (https://sts.example.com) or its IdP-initiated sign-on URL, <host>/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices",
             ));
         }
         let pairs = settings
@@ -138,12 +138,12 @@ impl AdfsSettings {
             })
             .map(|(k, v)| (k.to_string(), v.to_string()));
         let mut parsed = AdfsSettings::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
-            .map_err(|e| IdpError::InvalidConfiguration(format!("invalid adfs settings: {e}")))?;
+            .map_err(|e| IdpError::configuration(format!("invalid adfs settings: {e}")))?;
         parsed.url = parsed.url.trim().to_string();
         AuthUrl::parse(&parsed.url)?;
         let mfa = parsed.mfa_type.trim().to_ascii_lowercase();
         parsed.mfa = MfaChoice::parse(&mfa).ok_or_else(|| {
-            IdpError::InvalidConfiguration(format!(
+            IdpError::configuration(format!(
                 "invalid mfa_type {:?} for the adfs identity provider: expected one of auto, none, code, push",
                 parsed.mfa_type
             ))
@@ -224,7 +224,7 @@ impl fmt::Debug for AdfsSettings {
 /// kept); any other URL is used as configured.
 fn sign_on_url(raw: &str, relying_party: Option<&str>) -> Result<String, IdpError> {
     let mut url = Url::parse(raw).map_err(|e| {
-        IdpError::InvalidConfiguration(format!("invalid saml_auth_url {}: {e}", display_url(raw)))
+        IdpError::configuration(format!("invalid saml_auth_url {}: {e}", display_url(raw)))
     })?;
     let named_rp = url
         .query_pairs()
@@ -233,7 +233,7 @@ fn sign_on_url(raw: &str, relying_party: Option<&str>) -> Result<String, IdpErro
     if let (Some(named), Some(wanted)) = (&named_rp, relying_party)
         && named != wanted
     {
-        return Err(IdpError::InvalidConfiguration(format!(
+        return Err(IdpError::configuration(format!(
             "saml_auth_url {} names the relying party {named:?} but adfs_relying_party is {wanted:?}; set only one of them",
             display_url(raw)
         )));

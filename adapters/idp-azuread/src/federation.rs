@@ -16,27 +16,27 @@ use aws_runas_idp_support::{HttpClient, display_url};
 /// accepts one probe of it.
 ///
 /// # Errors
-/// [`IdpError::InvalidConfiguration`] when no adapter is found, naming the URL and the known
-/// providers; [`IdpError::Provider`] when the probe fails.
+/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when no adapter is found, naming the URL and the known
+/// providers; [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when the probe fails.
 pub(crate) async fn find_adapter(
     settings: &AzureAdSettings,
     url: &str,
     http: &HttpClient,
 ) -> Result<&'static IdpRegistration, IdpError> {
-    let registry = registry().map_err(|e| IdpError::InvalidConfiguration(e.to_string()))?;
+    let registry = registry().map_err(|e| IdpError::configuration(e))?;
     if let Some(name) = settings.federation_provider() {
         let reg = registry.get(name).map_err(|e| {
-            IdpError::InvalidConfiguration(format!("azuread_federation_provider: {e}"))
+            IdpError::configuration(format!("azuread_federation_provider: {e}"))
         })?;
         if reg.name() == crate::NAME {
-            return Err(IdpError::InvalidConfiguration(
-                "azuread_federation_provider names azuread itself: name the identity provider Azure AD federates with (adfs, for example)".to_string(),
+            return Err(IdpError::configuration(
+                "azuread_federation_provider names azuread itself: name the identity provider Azure AD federates with (adfs, for example)",
             ));
         }
         return Ok(reg);
     }
     let parsed = AuthUrl::parse(url).map_err(|_| {
-        IdpError::Provider(format!(
+        IdpError::unavailable(format!(
             "azure ad sent the user to a federation server with an unusable address ({})",
             display_url(url)
         ))
@@ -50,7 +50,7 @@ pub(crate) async fn find_adapter(
         return Ok(reg);
     }
     let known: Vec<&str> = others().map(|r| r.name()).collect();
-    Err(IdpError::InvalidConfiguration(format!(
+    Err(IdpError::configuration(format!(
         "azure ad federates this user with {}, and no identity provider adapter recognises it; set azuread_federation_provider to one of: {}",
         display_url(url),
         if known.is_empty() {
@@ -109,12 +109,12 @@ pub(crate) async fn sign_in(
 fn in_context(e: IdpError, name: &str, at: &str) -> IdpError {
     let context = format!("(the federated sign-in of azure ad through {name} at {at})");
     match e {
-        IdpError::Authentication(m) => IdpError::Authentication(format!("{m} {context}")),
-        IdpError::Provider(m) => IdpError::Provider(format!("{m} {context}")),
+        IdpError::Authentication(m) => IdpError::bad_credentials(format!("{m} {context}")),
+        IdpError::Provider(m) => IdpError::unavailable(format!("{m} {context}")),
         IdpError::InvalidConfiguration(m) => {
-            IdpError::InvalidConfiguration(format!("{m} {context}"))
+            IdpError::configuration(format!("{m} {context}"))
         }
-        IdpError::Unsupported(m) => IdpError::Unsupported(format!(
+        IdpError::Unsupported(m) => IdpError::unsupported(format!(
             "the {name} adapter cannot sign in for azure ad: {m} {context}"
         )),
         other => other,
@@ -129,15 +129,15 @@ mod tests {
     #[test]
     fn errors_keep_their_kind_and_gain_the_place() {
         let at = "https://adfs.example.test/adfs/ls/";
-        let e = in_context(IdpError::Authentication("bad password".into()), "adfs", at);
+        let e = in_context(IdpError::bad_credentials("bad password"), "adfs", at);
         assert_eq!(
             e,
-            IdpError::Authentication(format!(
+            IdpError::bad_credentials(format!(
                 "bad password (the federated sign-in of azure ad through adfs at {at})"
             ))
         );
         assert!(matches!(
-            in_context(IdpError::Unsupported("no".into()), "forms", at),
+            in_context(IdpError::unsupported("no"), "forms", at),
             IdpError::Unsupported(m) if m.starts_with("the forms adapter cannot sign in for azure ad")
         ));
         assert_eq!(

@@ -286,7 +286,7 @@ impl Login {
                     self.answer(&cfg, &response, &mut run).await?
                 }
                 Page::BrokenConfig { line, column } => {
-                    return Err(IdpError::Provider(format!(
+                    return Err(IdpError::unavailable(format!(
                         "the azure ad page at {} during {} has a $Config that does not parse (line {line}, column {column})",
                         display_url(response.url()),
                         response.step()
@@ -310,7 +310,7 @@ impl Login {
             };
             arrival = goal.send(&run.http, next).await?;
         }
-        Err(IdpError::Provider(format!(
+        Err(IdpError::unavailable(format!(
             "the azure ad login at {} did not finish within {MAX_PAGES} pages",
             display_url(start)
         )))
@@ -341,14 +341,14 @@ impl Login {
             return Err(self.error(&code, cfg, response, run));
         }
         if cfg.page_id() == Some("ConvergedProofUpRedirect") {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "azure ad wants {} to register security info (a second factor) at {} before signing in; do that in a browser, then try again",
                 self.who(run),
                 display_url(url)
             )));
         }
         if cfg.page_id() == Some("ConvergedChangePassword") {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "azure ad wants {} to change the password at {}; do that in a browser, then try again",
                 self.who(run),
                 display_url(url)
@@ -357,7 +357,7 @@ impl Login {
         if cfg.is_sign_in() {
             return self.answer_sign_in(cfg, response, run).await;
         }
-        Err(IdpError::Provider(format!(
+        Err(IdpError::unavailable(format!(
             "unrecognised azure ad page {} at {} during {}",
             cfg.page_id().unwrap_or("without a page id"),
             display_url(url),
@@ -376,7 +376,7 @@ impl Login {
             return self.federate(fed, response, run).await;
         }
         if cfg.user_unknown() {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "azure ad does not know the user name {} at {}",
                 self.who(run),
                 display_url(url)
@@ -391,14 +391,14 @@ impl Login {
                 .step(POSTING_USERNAME));
         }
         if run.sent_password {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "azure ad showed the sign-in page of {} again at {} after the password; the password is not tried again, so that the account does not get locked",
                 self.who(run),
                 display_url(url)
             )));
         }
         if cfg.has_password() == Some(false) {
-            return Err(IdpError::Unsupported(format!(
+            return Err(IdpError::unsupported(format!(
                 "the account {} has no password in azure ad (it signs in passwordless, with a security key or an e-mailed code), which aws-runas cannot do",
                 self.who(run)
             )));
@@ -420,7 +420,7 @@ impl Login {
         run: &mut Run,
     ) -> Result<HttpRequest, IdpError> {
         if run.sent_password {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "the sign-in page at {} refused the password of {}; it is not tried again, so that the account does not get locked",
                 display_url(response.url()),
                 self.who(run)
@@ -488,7 +488,7 @@ impl Login {
         let proof = mfa::choose(&cfg.user_proofs(), self.settings.mfa(), &user, url)?;
         let need = |what: &str, value: Option<&str>| {
             value.map(str::to_string).ok_or_else(|| {
-                IdpError::Provider(format!(
+                IdpError::unavailable(format!(
                     "the second-factor page of azure ad at {} has no {what}",
                     display_url(url)
                 ))
@@ -556,7 +556,7 @@ impl Login {
             ));
         }
         if self.deps.http.cookie_jar.is_none() {
-            return Err(IdpError::InvalidConfiguration(format!(
+            return Err(IdpError::configuration(format!(
                 "azure ad federates this user with {}, and a federated sign-in needs the shared cookie jar, which is not configured",
                 display_url(fed_url)
             )));
@@ -596,20 +596,20 @@ impl Login {
         let quoted = self.quote(cfg.error_text(), run);
         let who = self.who(run);
         match describe_error(code) {
-            Some((ErrorKind::Authentication, words)) => IdpError::Authentication(format!(
+            Some((ErrorKind::Authentication, words)) => IdpError::bad_credentials(format!(
                 "{words} (AADSTS{code} for {who} at {url}){quoted}"
             )),
             Some((ErrorKind::Configuration, words)) => {
-                IdpError::InvalidConfiguration(format!("{words} (AADSTS{code} at {url}){quoted}"))
+                IdpError::configuration(format!("{words} (AADSTS{code} at {url}){quoted}"))
             }
-            Some((ErrorKind::Provider, words)) => IdpError::Provider(format!(
+            Some((ErrorKind::Provider, words)) => IdpError::unavailable(format!(
                 "{words} (AADSTS{code} at {url} during {}){quoted}",
                 response.step()
             )),
-            None if run.sent_username => IdpError::Authentication(format!(
+            None if run.sent_username => IdpError::bad_credentials(format!(
                 "azure ad stopped the sign-in of {who} with the error AADSTS{code} at {url}{quoted}"
             )),
-            None => IdpError::Provider(format!(
+            None => IdpError::unavailable(format!(
                 "azure ad answered the error AADSTS{code} at {url} during {}{quoted}",
                 response.step()
             )),
@@ -617,7 +617,7 @@ impl Login {
     }
 
     fn stuck(&self, response: &HttpResponse, what: &str) -> IdpError {
-        IdpError::Provider(format!(
+        IdpError::unavailable(format!(
             "{what} at {} during {}; the login is stuck",
             display_url(response.url()),
             response.step()
@@ -650,9 +650,9 @@ impl Login {
                 .to_string(),
         };
         if username.is_empty() {
-            return Err(IdpError::InvalidConfiguration(
+            return Err(IdpError::configuration(
                 "no user name for azure ad: set saml_username or answer the Username prompt"
-                    .to_string(),
+                    ,
             ));
         }
         run.username = Some(username.clone());
@@ -734,7 +734,7 @@ fn resolve(page_url: &str, target: &str, response: &HttpResponse) -> Result<Stri
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && !target.is_empty());
     resolved.map(String::from).ok_or_else(|| {
-        IdpError::Provider(format!(
+        IdpError::unavailable(format!(
             "the azure ad page at {} during {} points to an unusable address ({})",
             display_url(page_url),
             response.step(),

@@ -71,8 +71,8 @@ pub(crate) fn kind_of(method: &str) -> Option<FactorKind> {
 /// as the default, else the first.
 ///
 /// # Errors
-/// [`IdpError::InvalidConfiguration`] for `mfa_type = none`, or when `mfa_type` excludes every
-/// factor offered; [`IdpError::Unsupported`] when no factor offered is supported; both list the
+/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for `mfa_type = none`, or when `mfa_type` excludes every
+/// factor offered; [`IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) when no factor offered is supported; both list the
 /// factors offered and the ones supported.
 pub(crate) fn choose(
     proofs: &[UserProof],
@@ -101,17 +101,17 @@ pub(crate) fn choose(
     }
     let at = display_url(page_url);
     if choice == MfaChoice::None {
-        return Err(IdpError::InvalidConfiguration(format!(
+        return Err(IdpError::configuration(format!(
             "azure ad asks {user} for a second factor ({offered}) at {at}, but mfa_type is none; set mfa_type to auto, code or push"
         )));
     }
     if proofs.iter().any(|p| kind_of(&p.method).is_some()) {
-        return Err(IdpError::InvalidConfiguration(format!(
+        return Err(IdpError::configuration(format!(
             "azure ad offers {user} the second factors {offered} at {at}, none of them of the kind mfa_type = {} asks for; aws-runas supports {SUPPORTED}",
             choice.as_str()
         )));
     }
-    Err(IdpError::Unsupported(format!(
+    Err(IdpError::unsupported(format!(
         "azure ad offers {user} only second factors aws-runas does not support ({offered}) at {at}; aws-runas supports {SUPPORTED}"
     )))
 }
@@ -317,18 +317,18 @@ impl SecondFactor<'_> {
     /// Starts the factor and sees it through.
     ///
     /// # Errors
-    /// [`IdpError::Authentication`] when Azure AD cannot start the factor, the push is denied or
-    /// times out, or codes are refused [`MAX_CODES`] times; [`IdpError::Provider`] for answers
+    /// [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when Azure AD cannot start the factor, the push is denied or
+    /// times out, or codes are refused [`MAX_CODES`] times; [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for answers
     /// that are not Azure AD's JSON; what the prompter and the HTTP client return.
     pub(crate) async fn run(&self) -> Result<AuthResponse, IdpError> {
         let method = self.proof.method.as_str();
         let kind = kind_of(method).ok_or_else(|| {
-            IdpError::Unsupported(format!(
+            IdpError::unsupported(format!(
                 "the second factor {method} is not supported; aws-runas supports {SUPPORTED}"
             ))
         })?;
         let missing = |what: &str| {
-            IdpError::Provider(format!(
+            IdpError::unavailable(format!(
                 "the second-factor page of azure ad has no {what}; cannot start {method}"
             ))
         };
@@ -362,7 +362,7 @@ impl SecondFactor<'_> {
             )
             .await?;
         if !begin.success {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "azure ad could not start the second factor {method} for {}: {}",
                 self.user,
                 begin.failure()
@@ -414,7 +414,7 @@ impl SecondFactor<'_> {
                 .update(&r);
             return Ok(Poll::Pending(None));
         }
-        Err(IdpError::Authentication(format!(
+        Err(IdpError::bad_credentials(format!(
             "{} for {}",
             r.failure(),
             self.user
@@ -450,7 +450,7 @@ impl SecondFactor<'_> {
                 return Ok(r);
             }
             if !r.is_wrong_code() {
-                return Err(IdpError::Authentication(format!(
+                return Err(IdpError::bad_credentials(format!(
                     "{} for {}",
                     r.failure(),
                     self.user
@@ -468,7 +468,7 @@ impl SecondFactor<'_> {
                 ));
             }
         }
-        Err(IdpError::Authentication(format!(
+        Err(IdpError::bad_credentials(format!(
             "azure ad refused {MAX_CODES} one-time codes ({method}) for {}",
             self.user
         )))
@@ -512,7 +512,7 @@ impl SecondFactor<'_> {
         let response = self.http.send(request.step(step)).await?;
         response.require_success()?;
         serde_json::from_str::<AuthResponse>(response.body()).map_err(|_| {
-            IdpError::Provider(format!(
+            IdpError::unavailable(format!(
                 "azure ad answered something other than its JSON at {} during {step}",
                 display_url(url)
             ))

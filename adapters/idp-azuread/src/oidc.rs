@@ -42,7 +42,7 @@ impl Tenant {
     /// `InvalidConfiguration` naming the URL and the forms accepted when no tenant can be found.
     pub(crate) fn from_url(url: &str) -> Result<Tenant, IdpError> {
         let bad = |why: &str| {
-            IdpError::InvalidConfiguration(format!(
+            IdpError::configuration(format!(
                 "the azure ad oidc url {} {why}: expected https://login.microsoftonline.com/<tenant>/oauth2/v2.0 (or …/<tenant>/v2.0, …/<tenant>, or a url with ?tenantId=<tenant>)",
                 display_url(url)
             ))
@@ -143,7 +143,7 @@ impl Tenant {
         }
         response.require_success()?;
         let bad = |detail: String| {
-            IdpError::Provider(format!(
+            IdpError::unavailable(format!(
                 "the azure ad openid configuration at {} {detail}",
                 display_url(&url)
             ))

@@ -39,7 +39,7 @@ impl IdentityProvider for AzureAd {
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
 /// # Errors
-/// [`IdpError::InvalidConfiguration`] for settings [`AzureAdSettings::from_idp_settings`]
+/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`AzureAdSettings::from_idp_settings`]
 /// refuses.
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = AzureAdSettings::from_idp_settings(settings)?;

@@ -91,7 +91,7 @@ impl AzureAdSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] when the URL is missing or not `http`/`https`, when
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
     /// `mfa_type` is not `auto`, `none`, `code` or `push`, when `mfa_wait_timeout` is not a
     /// duration, or for an unknown `azuread_*` key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
@@ -99,8 +99,8 @@ impl AzureAdSettings {
             .get(IdpSettings::URL)
             .is_none_or(|u| u.trim().is_empty())
         {
-            return Err(IdpError::InvalidConfiguration(
-                "the azuread identity provider needs saml_auth_url (the application's user access URL, https://myapps.microsoft.com/signin/<app-id>?tenantId=<tenant-id>) or web_identity_auth_url (https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0)".to_string(),
+            return Err(IdpError::configuration(
+                "the azuread identity provider needs saml_auth_url (the application's user access URL, https://myapps.microsoft.com/signin/<app-id>?tenantId=<tenant-id>) or web_identity_auth_url (https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0)",
             ));
         }
         let common = [
@@ -114,13 +114,13 @@ impl AzureAdSettings {
             .filter(|(k, _)| common.contains(k) || k.starts_with(PREFIX))
             .map(|(k, v)| (k.to_string(), v.to_string()));
         let raw = Raw::deserialize(MapDeserializer::<_, ValueError>::new(pairs)).map_err(|e| {
-            IdpError::InvalidConfiguration(format!("invalid azuread settings: {e}"))
+            IdpError::configuration(format!("invalid azuread settings: {e}"))
         })?;
         let url = raw.url.trim().to_string();
         AuthUrl::parse(&url)?;
         let mfa_text = raw.mfa_type.unwrap_or_default();
         let mfa = MfaChoice::parse(&mfa_text).ok_or_else(|| {
-            IdpError::InvalidConfiguration(format!(
+            IdpError::configuration(format!(
                 "invalid mfa_type {mfa_text:?} for the azuread identity provider: expected one of auto, none, code, push"
             ))
         })?;
@@ -128,8 +128,8 @@ impl AzureAdSettings {
             .azuread_federation_provider
             .map(|p| p.to_ascii_lowercase());
         if federation_provider.as_deref() == Some(crate::NAME) {
-            return Err(IdpError::InvalidConfiguration(
-                "azuread_federation_provider names azuread itself: name the identity provider Azure AD federates with (adfs, for example)".to_string(),
+            return Err(IdpError::configuration(
+                "azuread_federation_provider names azuread itself: name the identity provider Azure AD federates with (adfs, for example)",
             ));
         }
         Ok(AzureAdSettings {

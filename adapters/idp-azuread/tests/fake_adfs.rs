@@ -32,8 +32,8 @@ impl std::fmt::Debug for FakeAdfs {
 #[async_trait::async_trait]
 impl IdentityProvider for FakeAdfs {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
-        Err(IdpError::Unsupported(
-            "fake-adfs only signs in for azure ad".into(),
+        Err(IdpError::unsupported(
+            "fake-adfs only signs in for azure ad",
         ))
     }
 
@@ -58,8 +58,8 @@ impl IdentityProvider for FakeAdfs {
         if response.sets_cookie("MSISAuth") {
             Ok(())
         } else {
-            Err(IdpError::Authentication(
-                "fake-adfs did not accept the password".into(),
+            Err(IdpError::bad_credentials(
+                "fake-adfs did not accept the password",
             ))
         }
     }

@@ -197,7 +197,7 @@ impl FormsIdp {
                 PageKind::Unknown => return Err(response.unexpected_page().into()),
             };
             if pages == MAX_PAGES {
-                return Err(IdpError::Provider(format!(
+                return Err(IdpError::unavailable(format!(
                     "gave up after {MAX_PAGES} pages without reaching the end of the login; the last was {} during {}",
                     display_url(response.url()),
                     response.step()
@@ -229,7 +229,7 @@ impl FormsIdp {
         let issuer = self.settings.url();
         match OidcEndpoints::discover(&self.http, issuer).await? {
             Some(endpoints) => Ok(OidcClient::new(self.http.clone(), &self.deps, endpoints)),
-            None => Err(IdpError::InvalidConfiguration(format!(
+            None => Err(IdpError::configuration(format!(
                 "the forms identity provider found no openid configuration at {}: web_identity_auth_url must be the issuer of an openid connect provider that publishes its discovery document",
                 display_url(&OidcEndpoints::discovery_url(issuer))
             ))),
@@ -257,13 +257,13 @@ impl FormsIdp {
     ) -> Result<HttpRequest, IdpError> {
         let url = display_url(response.url());
         if progress.password_sent {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "{url} showed the login form again after the password was sent: wrong user name or password{}; not retried, so that the account is not locked",
                 progress.banner(page)
             )));
         }
         refuse_get(form, &url, "password")?;
-        let at = |e: String| IdpError::InvalidConfiguration(format!("{e} at {url}"));
+        let at = |e: String| IdpError::configuration(format!("{e} at {url}"));
         let user_field = username_field(form, self.settings.username_field()).map_err(at)?;
         let pass_field = password_field(form, self.settings.password_field()).map_err(at)?;
         let mut form = form.clone();
@@ -291,7 +291,7 @@ impl FormsIdp {
     ) -> Result<HttpRequest, IdpError> {
         let url = display_url(response.url());
         if progress.username_sent {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "{url} asked for the user name again after it was sent: unknown user name{}",
                 progress.banner(page)
             )));
@@ -313,12 +313,12 @@ impl FormsIdp {
     ) -> Result<HttpRequest, IdpError> {
         let url = display_url(response.url());
         if self.settings.mfa_mode() == MfaMode::None {
-            return Err(IdpError::InvalidConfiguration(format!(
+            return Err(IdpError::configuration(format!(
                 "{url} asks for a one-time code, but mfa_type is none"
             )));
         }
         if progress.codes_sent >= MAX_CODES {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "{url} refused {MAX_CODES} one-time codes{}",
                 progress.banner(page)
             )));
@@ -347,8 +347,8 @@ impl IdentityProvider for FormsIdp {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
         match self.walk(Goal::Saml).await? {
             Outcome::Saml(assertion) => Ok(assertion),
-            Outcome::Code(_) => Err(IdpError::Provider(
-                "the saml login ended with an oidc authorization code".into(),
+            Outcome::Code(_) => Err(IdpError::unavailable(
+                "the saml login ended with an oidc authorization code",
             )),
         }
     }
@@ -358,8 +358,8 @@ impl IdentityProvider for FormsIdp {
         let session = client.session(req)?;
         match self.walk(Goal::Oidc(&session)).await? {
             Outcome::Code(code) => client.exchange(&session, code).await,
-            Outcome::Saml(_) => Err(IdpError::Provider(
-                "the oidc login ended with a saml response".into(),
+            Outcome::Saml(_) => Err(IdpError::unavailable(
+                "the oidc login ended with a saml response",
             )),
         }
     }
@@ -379,7 +379,7 @@ fn refuse_get(form: &Form, url: &str, what: &str) -> Result<(), IdpError> {
     if form.method() == Method::Post {
         return Ok(());
     }
-    Err(IdpError::Unsupported(format!(
+    Err(IdpError::unsupported(format!(
         "the form at {url} would send the {what} in its URL (method {}); aws-runas sends secrets only in a request body",
         form.method().as_str()
     )))

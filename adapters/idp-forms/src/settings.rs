@@ -62,9 +62,9 @@ impl FormsSettings {
     /// MFA code given up front.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] when the URL is missing or not `http(s)`, a `forms_*` key
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http(s)`, a `forms_*` key
     /// is unknown (the message names it), or `mfa_type` is not `auto`, `code` or `none`;
-    /// [`IdpError::Unsupported`] for `mfa_type = push`.
+    /// [`IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) for `mfa_type = push`.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
         let map: serde_json::Map<String, serde_json::Value> = settings
             .iter()
@@ -86,14 +86,14 @@ impl FormsSettings {
             })
             .collect();
         if !map.contains_key(IdpSettings::URL) {
-            return Err(IdpError::InvalidConfiguration(
+            return Err(IdpError::configuration(
                 "the forms identity provider needs the URL of the login page (saml_auth_url), or of the issuer for oidc (web_identity_auth_url)"
-                    .into(),
+                    ,
             ));
         }
         let mut parsed: FormsSettings = serde_json::from_value(serde_json::Value::Object(map))
             .map_err(|e| {
-                IdpError::InvalidConfiguration(format!(
+                IdpError::configuration(format!(
                     "invalid settings for the forms identity provider: {e}"
                 ))
             })?;
@@ -104,13 +104,13 @@ impl FormsSettings {
                 Some(m) if m == "auto" || m == "code" => MfaMode::Code,
                 Some(m) if m == "none" => MfaMode::None,
                 Some(m) if m == "push" => {
-                    return Err(IdpError::Unsupported(format!(
+                    return Err(IdpError::unsupported(format!(
                         "the forms identity provider at {} answers one-time codes only; mfa_type = push is not supported",
                         display_url(&parsed.url)
                     )));
                 }
                 Some(m) => {
-                    return Err(IdpError::InvalidConfiguration(format!(
+                    return Err(IdpError::configuration(format!(
                         "invalid mfa_type {m:?} for the forms identity provider: expected auto, code or none"
                     )));
                 }

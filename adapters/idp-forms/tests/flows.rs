@@ -187,7 +187,7 @@ async fn an_unknown_page_after_the_password_names_its_url_and_the_step() {
     .unwrap_err();
     assert_eq!(
         e,
-        IdpError::Provider(format!(
+        IdpError::unavailable(format!(
             "unrecognised page at {} during posting the password",
             server.url("/welcome")
         ))

@@ -263,7 +263,7 @@ impl Login {
                 Arrival::Page(response) => response,
             };
         }
-        Err(IdpError::Provider(format!(
+        Err(IdpError::unavailable(format!(
             "the keycloak login starting at {first_url} did not finish within {MAX_PAGES} pages"
         )))
     }
@@ -277,7 +277,7 @@ impl Login {
         progress: &mut Progress,
     ) -> Result<HttpRequest, IdpError> {
         if progress.consented {
-            return Err(IdpError::Provider(format!(
+            return Err(IdpError::unavailable(format!(
                 "keycloak asked for consent twice at {}; grant it once in a browser, then try again",
                 display_url(response.url())
             )));
@@ -303,7 +303,7 @@ impl Login {
             } else {
                 "the user name"
             };
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "keycloak did not accept {what} of {} at {}{}; the password is not tried again, so that the account does not get locked",
                 progress.username.as_deref().unwrap_or("the user"),
                 display_url(response.url()),
@@ -336,7 +336,7 @@ impl Login {
         progress: &mut Progress,
     ) -> Result<HttpRequest, IdpError> {
         if progress.codes_sent >= MAX_CODES {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "keycloak refused {MAX_CODES} one-time codes at {}{}",
                 display_url(response.url()),
                 self.quote(otp.error, progress),
@@ -388,7 +388,7 @@ impl Login {
             .cloned()
             .map(Some)
             .ok_or_else(|| {
-                IdpError::InvalidConfiguration(format!(
+                IdpError::configuration(format!(
                     "keycloak_otp_device {wanted:?} is none of the one-time-code devices keycloak offers at {}: {}",
                     display_url(response.url()),
                     labels(devices)
@@ -402,7 +402,7 @@ impl Login {
         response: &HttpResponse,
         progress: &Progress,
     ) -> IdpError {
-        IdpError::Authentication(format!(
+        IdpError::bad_credentials(format!(
             "the keycloak account of {} needs attention: keycloak asks to {} ({action}) at {}; log in once in a browser to finish that, then try again",
             progress.username.as_deref().unwrap_or("the user"),
             describe_action(action),
@@ -420,12 +420,12 @@ impl Login {
         let url = display_url(response.url());
         let quoted = self.quote(message, progress);
         if progress.sent_password || progress.sent_username {
-            IdpError::Authentication(format!(
+            IdpError::bad_credentials(format!(
                 "keycloak stopped the login of {} with an error page at {url}{quoted}; the account may be disabled or locked",
                 progress.username.as_deref().unwrap_or("the user"),
             ))
         } else {
-            IdpError::Provider(format!(
+            IdpError::unavailable(format!(
                 "keycloak answered an error page at {url} during {}{quoted}; {}",
                 response.step(),
                 goal.configuration_hint(),

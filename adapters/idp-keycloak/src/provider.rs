@@ -54,13 +54,13 @@ impl IdentityProvider for Keycloak {
 /// The client id and redirect URI must be set before anything is sent.
 fn check_request(req: &OidcRequest) -> Result<(), IdpError> {
     if req.client_id.trim().is_empty() {
-        return Err(IdpError::InvalidConfiguration(
-            "web_identity_client_id is not set: the keycloak oidc login needs the id of the realm's client".into(),
+        return Err(IdpError::configuration(
+            "web_identity_client_id is not set: the keycloak oidc login needs the id of the realm's client",
         ));
     }
     if req.redirect_uri.trim().is_empty() {
-        return Err(IdpError::InvalidConfiguration(
-            "web_identity_redirect_uri is not set: the keycloak oidc login needs one of the client's valid redirect uris".into(),
+        return Err(IdpError::configuration(
+            "web_identity_redirect_uri is not set: the keycloak oidc login needs one of the client's valid redirect uris",
         ));
     }
     Ok(())
@@ -72,7 +72,7 @@ fn check_request(req: &OidcRequest) -> Result<(), IdpError> {
 /// query.
 pub(crate) fn realm_base(configured: &str) -> Result<String, IdpError> {
     let mut url = Url::parse(configured.trim()).map_err(|e| {
-        IdpError::InvalidConfiguration(format!(
+        IdpError::configuration(format!(
             "invalid keycloak url {}: {e}",
             display_url(configured)
         ))
@@ -107,7 +107,7 @@ pub(crate) fn known_endpoints(realm: &str) -> OidcEndpoints {
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
 /// # Errors
-/// [`IdpError::InvalidConfiguration`] for settings [`KeycloakSettings::from_idp_settings`]
+/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`KeycloakSettings::from_idp_settings`]
 /// refuses.
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = KeycloakSettings::from_idp_settings(settings)?;

@@ -51,15 +51,15 @@ impl KeycloakSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] when the URL is missing or not `http`/`https`, when
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
     /// `mfa_type` is not `auto`, `none`, `code` or `push`, or for an unknown `keycloak_*` key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
         if settings
             .get(IdpSettings::URL)
             .is_none_or(|u| u.trim().is_empty())
         {
-            return Err(IdpError::InvalidConfiguration(
-                "the keycloak identity provider needs saml_auth_url (its IdP-initiated SSO URL, <base>/realms/<realm>/protocol/saml/clients/<client>) or web_identity_auth_url (the realm, <base>/realms/<realm>)".to_string(),
+            return Err(IdpError::configuration(
+                "the keycloak identity provider needs saml_auth_url (its IdP-initiated SSO URL, <base>/realms/<realm>/protocol/saml/clients/<client>) or web_identity_auth_url (the realm, <base>/realms/<realm>)",
             ));
         }
         let pairs = settings
@@ -77,12 +77,12 @@ impl KeycloakSettings {
         let mut parsed = KeycloakSettings::deserialize(MapDeserializer::<_, ValueError>::new(
             pairs,
         ))
-        .map_err(|e| IdpError::InvalidConfiguration(format!("invalid keycloak settings: {e}")))?;
+        .map_err(|e| IdpError::configuration(format!("invalid keycloak settings: {e}")))?;
         parsed.url = parsed.url.trim().to_string();
         AuthUrl::parse(&parsed.url)?;
         let mfa = parsed.mfa_type.trim().to_ascii_lowercase();
         if !MFA_TYPES.contains(&mfa.as_str()) {
-            return Err(IdpError::InvalidConfiguration(format!(
+            return Err(IdpError::configuration(format!(
                 "invalid mfa_type {:?} for the keycloak identity provider: expected one of {}",
                 parsed.mfa_type,
                 MFA_TYPES.join(", ")

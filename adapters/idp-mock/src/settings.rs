@@ -48,7 +48,7 @@ impl MockSettings {
     /// `url`, `mfa_type` and the keys of other adapters are ignored.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] for an unknown `mock_*` key, a role that is not a role
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for an unknown `mock_*` key, a role that is not a role
     /// ARN with a 12-digit account id, an empty role list, a provider that is not a SAML
     /// provider ARN with a 12-digit account id, or a role in another partition than the provider.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
@@ -138,7 +138,7 @@ impl MockSettings {
 }
 
 fn invalid(message: String) -> IdpError {
-    IdpError::InvalidConfiguration(message)
+    IdpError::configuration(message)
 }
 
 fn is_account_id(text: &str) -> bool {

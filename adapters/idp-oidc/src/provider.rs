@@ -27,7 +27,7 @@ impl std::fmt::Debug for Oidc {
 /// Builds the `oidc` adapter from its settings.
 ///
 /// # Errors
-/// [`IdpError::InvalidConfiguration`] as [`OidcSettings::from_idp_settings`].
+/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) as [`OidcSettings::from_idp_settings`].
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let settings = OidcSettings::from_idp_settings(settings)?;
     Ok(Box::new(Oidc { settings, deps }))
@@ -40,7 +40,7 @@ impl Oidc {
         let http = HttpClient::from_deps(&self.deps);
         let issuer = self.settings.issuer();
         let Some(endpoints) = OidcEndpoints::discover(&http, issuer).await? else {
-            return Err(IdpError::Provider(format!(
+            return Err(IdpError::unavailable(format!(
                 "the oidc identity provider at {} has no discovery document ({} was not found): \
                  the generic oidc adapter needs one; check that web_identity_auth_url is the issuer url, \
                  or choose the adapter of your provider with web_identity_provider",
@@ -79,8 +79,8 @@ impl Oidc {
 #[async_trait::async_trait]
 impl IdentityProvider for Oidc {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
-        Err(IdpError::Unsupported(
-            "the oidc identity provider is oidc-only: it has no saml login; use it with web_identity_auth_url, or choose a saml adapter with saml_provider".into(),
+        Err(IdpError::unsupported(
+            "the oidc identity provider is oidc-only: it has no saml login; use it with web_identity_auth_url, or choose a saml adapter with saml_provider",
         ))
     }
 
@@ -89,7 +89,7 @@ impl IdentityProvider for Oidc {
         match self.settings.flow() {
             OidcFlow::Browser => {
                 let Some(browser) = self.deps.browser.clone() else {
-                    return Err(IdpError::InvalidConfiguration(format!(
+                    return Err(IdpError::configuration(format!(
                         "no web browser is available here to log in at {}: set oidc_flow = device in the profile to log in with a code on another device instead",
                         display_url(self.settings.issuer())
                     )));

@@ -64,7 +64,7 @@ impl OidcSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] when the URL is missing or not `http`/`https`, for an
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, for an
     /// unknown `oidc_*` key, an `oidc_flow` other than `browser` or `device`, or an `oidc_timeout`
     /// that is not a positive duration; each message names the key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
@@ -72,8 +72,8 @@ impl OidcSettings {
             .get(IdpSettings::URL)
             .is_none_or(|u| u.trim().is_empty())
         {
-            return Err(IdpError::InvalidConfiguration(
-                "the oidc identity provider needs web_identity_auth_url: the issuer url of the provider (where /.well-known/openid-configuration is served)".into(),
+            return Err(IdpError::configuration(
+                "the oidc identity provider needs web_identity_auth_url: the issuer url of the provider (where /.well-known/openid-configuration is served)",
             ));
         }
         let pairs = settings
@@ -81,14 +81,14 @@ impl OidcSettings {
             .filter(|(k, _)| *k == IdpSettings::URL || k.starts_with(PREFIX))
             .map(|(k, v)| (k.to_string(), v.to_string()));
         let raw = Raw::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
-            .map_err(|e| IdpError::InvalidConfiguration(format!("invalid oidc settings: {e}")))?;
+            .map_err(|e| IdpError::configuration(format!("invalid oidc settings: {e}")))?;
         let issuer = raw.url.trim().to_string();
         AuthUrl::parse(&issuer)?;
         let flow = match raw.oidc_flow.trim().to_ascii_lowercase().as_str() {
             "" | "browser" => OidcFlow::Browser,
             "device" => OidcFlow::Device,
             _ => {
-                return Err(IdpError::InvalidConfiguration(format!(
+                return Err(IdpError::configuration(format!(
                     "invalid oidc_flow {:?}: expected browser or device",
                     raw.oidc_flow
                 )));
@@ -99,7 +99,7 @@ impl OidcSettings {
             text => match aws_runas_domain::duration::parse_go_duration(text) {
                 Ok(secs) if secs > 0 => Some(Duration::from_secs(secs.unsigned_abs())),
                 _ => {
-                    return Err(IdpError::InvalidConfiguration(format!(
+                    return Err(IdpError::configuration(format!(
                         "invalid oidc_timeout {text:?}: expected a positive duration such as 90s or 3m"
                     )));
                 }

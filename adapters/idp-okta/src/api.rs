@@ -147,11 +147,11 @@ fn parse_retry_after(text: &str) -> Option<Duration> {
 /// `InvalidConfiguration` for a URL without a host.
 pub(crate) fn origin(url: &str) -> Result<String, IdpError> {
     let parsed = url::Url::parse(url).map_err(|e| {
-        IdpError::InvalidConfiguration(format!("invalid okta url {}: {e}", display_url(url)))
+        IdpError::configuration(format!("invalid okta url {}: {e}", display_url(url)))
     })?;
     match parsed.origin() {
         url::Origin::Tuple(..) => Ok(parsed.origin().ascii_serialization()),
-        url::Origin::Opaque(_) => Err(IdpError::InvalidConfiguration(format!(
+        url::Origin::Opaque(_) => Err(IdpError::configuration(format!(
             "invalid okta url {}: no host",
             display_url(url)
         ))),
@@ -164,7 +164,7 @@ pub(crate) fn origin(url: &str) -> Result<String, IdpError> {
 /// `InvalidConfiguration` for a URL that does not parse.
 pub(crate) fn with_query(url: &str, name: &str, value: &str) -> Result<String, IdpError> {
     let mut parsed = url::Url::parse(url).map_err(|e| {
-        IdpError::InvalidConfiguration(format!("invalid okta url {}: {e}", display_url(url)))
+        IdpError::configuration(format!("invalid okta url {}: {e}", display_url(url)))
     })?;
     parsed.query_pairs_mut().append_pair(name, value);
     Ok(parsed.into())

@@ -83,7 +83,7 @@ pub(crate) async fn sign_in(login: &Login, progress: &mut Progress) -> Result<Se
         match status.as_str() {
             "SUCCESS" => {
                 let token = text(&tx, "sessionToken").ok_or_else(|| {
-                    IdpError::Provider(format!(
+                    IdpError::unavailable(format!(
                         "okta answered SUCCESS without a sessionToken at {}",
                         display_url(&url)
                     ))
@@ -112,7 +112,7 @@ pub(crate) async fn sign_in(login: &Login, progress: &mut Progress) -> Result<Se
                 )
                 .await?;
                 if let Some(e) = reply.api_error() {
-                    return Err(IdpError::Provider(format!(
+                    return Err(IdpError::unavailable(format!(
                         "okta refused to skip the password-expiry warning at {}: {}",
                         display_url(&skip),
                         e.describe()
@@ -121,21 +121,21 @@ pub(crate) async fn sign_in(login: &Login, progress: &mut Progress) -> Result<Se
                 tx = reply.value;
             }
             "LOCKED_OUT" => {
-                return Err(IdpError::Authentication(format!(
+                return Err(IdpError::bad_credentials(format!(
                     "the okta account of {} is locked out (LOCKED_OUT); unlock it at {} or ask an okta administrator",
                     login.who(progress),
                     display_url(&login.base()?)
                 )));
             }
             "PASSWORD_EXPIRED" => {
-                return Err(IdpError::Authentication(format!(
+                return Err(IdpError::bad_credentials(format!(
                     "the okta password of {} has expired (PASSWORD_EXPIRED); change it in a browser at {}",
                     login.who(progress),
                     display_url(&login.base()?)
                 )));
             }
             "MFA_ENROLL" | "MFA_ENROLL_ACTIVATE" => {
-                return Err(IdpError::Authentication(format!(
+                return Err(IdpError::bad_credentials(format!(
                     "okta wants {} to set up a second factor first ({status}); do that in a browser at {}",
                     login.who(progress),
                     display_url(&login.base()?)
@@ -144,14 +144,14 @@ pub(crate) async fn sign_in(login: &Login, progress: &mut Progress) -> Result<Se
             _ => return Err(unexpected_status(&status, &url)),
         }
     }
-    Err(IdpError::Provider(format!(
+    Err(IdpError::unavailable(format!(
         "the okta sign-in at {} did not finish within {MAX_STATES} steps",
         display_url(&url)
     )))
 }
 
 fn unexpected_status(status: &str, url: &str) -> IdpError {
-    IdpError::Provider(format!(
+    IdpError::unavailable(format!(
         "okta answered the authentication status {status:?} at {}, which this adapter does not handle",
         display_url(url)
     ))
@@ -163,19 +163,19 @@ fn primary_error(login: &Login, progress: &Progress, reply: &Reply, e: &ApiError
     let who = login.who(progress);
     let url = display_url(&reply.url);
     match (reply.status, e.code.as_str()) {
-        (401, _) | (_, "E0000004") => IdpError::Authentication(format!(
+        (401, _) | (_, "E0000004") => IdpError::bad_credentials(format!(
             "okta did not accept the user name or password of {who} at {url} ({}); the password is not tried again, so that the account does not get locked",
             e.code
         )),
-        (429, _) => IdpError::Provider(format!(
+        (429, _) => IdpError::unavailable(format!(
             "okta is rate-limiting sign-ins at {url}: {}; wait a minute and try again",
             e.describe()
         )),
-        (403, _) => IdpError::Authentication(format!(
+        (403, _) => IdpError::bad_credentials(format!(
             "okta refused the sign-in of {who} at {url}: {}",
             e.describe()
         )),
-        _ => IdpError::Provider(format!(
+        _ => IdpError::unavailable(format!(
             "okta refused the sign-in of {who} at {url} (http status {}): {}",
             reply.status,
             e.describe()
@@ -185,8 +185,8 @@ fn primary_error(login: &Login, progress: &Progress, reply: &Reply, e: &ApiError
 
 fn state_token(tx: &Value) -> Result<String, IdpError> {
     text(tx, "stateToken").ok_or_else(|| {
-        IdpError::Provider(
-            "okta answered an authentication transaction without a stateToken".into(),
+        IdpError::unavailable(
+            "okta answered an authentication transaction without a stateToken",
         )
     })
 }
@@ -289,7 +289,7 @@ async fn verify_factor(
             .await
             .map(Next::Transaction),
         Kind::Duo => duo::verify(login, progress, &token, factor).await,
-        Kind::Password | Kind::Unsupported => Err(IdpError::Unsupported(format!(
+        Kind::Password | Kind::Unsupported => Err(IdpError::unsupported(format!(
             "okta factor {} ({}) is not supported; supported: {}",
             factor.factor_type,
             factor.provider,
@@ -326,7 +326,7 @@ async fn verify_code(
         };
         let refused = reply.status == 403 || matches!(e.code.as_str(), "E0000068" | "E0000082");
         if !refused {
-            return Err(IdpError::Provider(format!(
+            return Err(IdpError::unavailable(format!(
                 "okta refused the one-time code at {} (http status {}): {}",
                 display_url(href),
                 reply.status,
@@ -334,7 +334,7 @@ async fn verify_code(
             )));
         }
         if attempt >= MAX_CODES {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "okta refused {MAX_CODES} one-time codes of {} at {}: {}",
                 login.who(progress),
                 display_url(href),
@@ -390,7 +390,7 @@ async fn verify_sent(
             factor.verify.clone()
         }
         Some(e) => {
-            return Err(IdpError::Provider(format!(
+            return Err(IdpError::unavailable(format!(
                 "okta could not send a one-time code {} at {}: {}",
                 channel.by(),
                 display_url(&factor.verify),
@@ -420,7 +420,7 @@ fn push_state(reply: &Reply, href: &str) -> Result<Poll<Value>, IdpError> {
         if reply.status == 429 {
             return Ok(Poll::Pending(reply.pause(None)));
         }
-        return Err(IdpError::Provider(format!(
+        return Err(IdpError::unavailable(format!(
             "okta refused to check the push at {} (http status {}): {}",
             display_url(href),
             reply.status,
@@ -439,13 +439,13 @@ fn push_state(reply: &Reply, href: &str) -> Result<Poll<Value>, IdpError> {
         .unwrap_or_default();
     match result.as_str() {
         "WAITING" | "CHALLENGE" => Ok(Poll::Pending(reply.pause(None))),
-        "REJECTED" => Err(IdpError::Authentication(format!(
+        "REJECTED" => Err(IdpError::bad_credentials(format!(
             "the okta verify push was rejected on the phone{message}"
         ))),
-        "TIMEOUT" => Err(IdpError::Authentication(format!(
+        "TIMEOUT" => Err(IdpError::bad_credentials(format!(
             "the okta verify push expired before it was approved{message}; run the command again"
         ))),
-        other => Err(IdpError::Provider(format!(
+        other => Err(IdpError::unavailable(format!(
             "okta answered the push with the unexpected factorResult {other:?}{message} at {}",
             display_url(href)
         ))),

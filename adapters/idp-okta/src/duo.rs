@@ -48,20 +48,20 @@ pub(crate) async fn verify(
     let verify = serde_json::json!({ "stateToken": token }).to_string();
     let reply = api::send_json(login.http(), api_request(&factor.verify, verify, STARTING)).await?;
     if let Some(e) = reply.api_error() {
-        return Err(IdpError::Provider(format!(
+        return Err(IdpError::unavailable(format!(
             "okta refused to start the duo verification at {}: {}",
             display_url(&factor.verify),
             e.describe()
         )));
     }
     if let Some(host) = text_at(&reply.value, "_embedded/factor/_embedded/verification/host") {
-        return Err(IdpError::Unsupported(format!(
+        return Err(IdpError::unsupported(format!(
             "the okta factor {} ({}) uses Duo's traditional prompt (the iframe served by {host}), which Duo retired in 2024 and this adapter does not support; ask the okta administrator to switch Duo to its Universal Prompt",
             factor.factor_type, factor.provider
         )));
     }
     let Some(next) = text_at(&reply.value, "_links/next/href") else {
-        return Err(IdpError::Provider(format!(
+        return Err(IdpError::unavailable(format!(
             "okta answered the duo factor at {} without a link to the duo prompt",
             display_url(&factor.verify)
         )));
@@ -114,7 +114,7 @@ pub(crate) async fn verify(
     ) {
         (Some("OK"), Some(txid)) => txid,
         _ => {
-            return Err(IdpError::Provider(format!(
+            return Err(IdpError::unavailable(format!(
                 "duo did not start the {duo_factor} at {}{}",
                 display_url(&started.url),
                 duo_message(&started.value)
@@ -209,7 +209,7 @@ fn duo_message(value: &serde_json::Value) -> String {
 fn duo_status(reply: &api::Reply) -> Result<Poll<()>, IdpError> {
     let value = &reply.value;
     if api::text(value, "stat").as_deref() != Some("OK") {
-        return Err(IdpError::Provider(format!(
+        return Err(IdpError::unavailable(format!(
             "duo could not report the status at {}{}",
             display_url(&reply.url),
             duo_message(value)
@@ -223,11 +223,11 @@ fn duo_status(reply: &api::Reply) -> Result<Poll<()>, IdpError> {
         .to_ascii_uppercase();
     match (code.as_str(), result.as_str()) {
         ("allow", _) | (_, "SUCCESS") => Ok(Poll::Ready(())),
-        ("timeout", _) => Err(IdpError::Authentication(format!(
+        ("timeout", _) => Err(IdpError::bad_credentials(format!(
             "the duo verification expired before it was approved{}; run the command again",
             duo_message(value)
         ))),
-        ("deny" | "fraud", _) | (_, "FAILURE") => Err(IdpError::Authentication(format!(
+        ("deny" | "fraud", _) | (_, "FAILURE") => Err(IdpError::bad_credentials(format!(
             "duo denied the sign-in{}",
             duo_message(value)
         ))),

@@ -128,12 +128,12 @@ pub(crate) fn choose(
             MfaChoice::Push => "push",
             _ => "one-time-code",
         };
-        Err(IdpError::InvalidConfiguration(format!(
+        Err(IdpError::configuration(format!(
             "mfa_type is {} but okta offers no {wanted} factor (offered: {offered}); set mfa_type to auto",
             mfa.as_str()
         )))
     } else {
-        Err(IdpError::Unsupported(format!(
+        Err(IdpError::unsupported(format!(
             "okta asks for a second factor this adapter cannot answer (offered: {offered}); supported: {SUPPORTED}"
         )))
     }

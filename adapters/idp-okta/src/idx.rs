@@ -162,7 +162,7 @@ fn state_handle(v: &Value, rem: &Remediation<'_>) -> Result<String, IdpError> {
         .and_then(|f| text(f, "value"))
         .or_else(|| text(v, "stateHandle"))
         .ok_or_else(|| {
-            IdpError::Provider(format!(
+            IdpError::unavailable(format!(
                 "the identity engine answered the remediation {} without a stateHandle",
                 rem.name
             ))
@@ -428,7 +428,7 @@ fn request(href: &str, body: String, step: &str) -> HttpRequest {
 async fn post(login: &Login, href: &str, body: String, step: &str) -> Result<Reply, IdpError> {
     let reply = api::send_json(login.http(), request(href, body, step)).await?;
     if let Some(e) = reply.api_error() {
-        return Err(IdpError::Provider(format!(
+        return Err(IdpError::unavailable(format!(
             "the okta identity engine refused the request at {} during {step} (http status {}): {}",
             display_url(href),
             reply.status,
@@ -463,7 +463,7 @@ pub(crate) async fn sign_in(
         }
         reply = step(login, progress, &mut walk, &reply).await?;
     }
-    Err(IdpError::Provider(format!(
+    Err(IdpError::unavailable(format!(
         "the okta identity engine sign-in at {} did not finish within {MAX_STEPS} steps",
         display_url(&base)
     )))
@@ -495,7 +495,7 @@ async fn step(
         let handle = state_handle(v, &rem)?;
         if auth.kind.eq_ignore_ascii_case("password") {
             if progress.password_sent {
-                return Err(IdpError::Authentication(format!(
+                return Err(IdpError::bad_credentials(format!(
                     "okta did not accept the password of {} at {}{quoted}; the password is not tried again, so that the account does not get locked",
                     login.who(progress),
                     display_url(&reply.url)
@@ -517,7 +517,7 @@ async fn step(
             _ => 0,
         };
         if sent_before >= MAX_CODES {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "okta refused {MAX_CODES} one-time codes of {} for {}{quoted}",
                 login.who(progress),
                 auth.label()
@@ -560,7 +560,7 @@ async fn step(
             } else {
                 "the user name"
             };
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "okta did not accept {what} of {} at {}{quoted}; the password is not tried again, so that the account does not get locked",
                 login.who(progress),
                 display_url(&reply.url)
@@ -596,7 +596,7 @@ async fn step(
             return Err(push_refused(v, &quoted));
         }
         if let Some(chosen) = walk.chosen.as_ref().filter(|_| !errors.is_empty()) {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "okta did not accept {chosen} for {}{quoted}",
                 login.who(progress)
             )));
@@ -659,11 +659,11 @@ fn push_refused(v: &Value, quoted: &str) -> IdpError {
         .map(|m| format!("{} {}", m.key, m.text).to_ascii_lowercase())
         .collect();
     if keys.iter().any(|k| k.contains("reject")) {
-        IdpError::Authentication(format!(
+        IdpError::bad_credentials(format!(
             "the okta verify push was rejected on the phone{quoted}"
         ))
     } else {
-        IdpError::Authentication(format!(
+        IdpError::bad_credentials(format!(
             "the okta verify push expired or was not approved{quoted}; run the command again"
         ))
     }
@@ -725,12 +725,12 @@ fn dead_end(
             .and_then(|r| text_at(r.form, "idp/name"))
             .map(|n| format!(" ({n})"))
             .unwrap_or_default();
-        return IdpError::Unsupported(format!(
+        return IdpError::unsupported(format!(
             "okta identity engine sends {who} to another identity provider{idp}, which needs a browser; this adapter cannot follow it"
         ));
     }
     if has("unlock-account") && !quoted.is_empty() {
-        return IdpError::Authentication(format!(
+        return IdpError::bad_credentials(format!(
             "the okta account of {who} is locked{quoted}; unlock it at {} or ask an okta administrator",
             display_url(&login.base().unwrap_or_default())
         ));
@@ -748,22 +748,22 @@ fn dead_end(
         ("launch-authenticator", "use Okta FastPass"),
     ];
     if let Some((_, what)) = needs_browser.iter().find(|(prefix, _)| has(prefix)) {
-        return IdpError::Unsupported(format!(
+        return IdpError::unsupported(format!(
             "okta identity engine wants {who} to {what}, which this adapter cannot do; do it once in a browser at {}{quoted}",
             display_url(&login.base().unwrap_or_default())
         ));
     }
     if !quoted.is_empty() && progress.password_sent {
-        return IdpError::Authentication(format!(
+        return IdpError::bad_credentials(format!(
             "okta identity engine stopped the sign-in of {who} at {url}{quoted}"
         ));
     }
     if !quoted.is_empty() {
-        return IdpError::Provider(format!(
+        return IdpError::unavailable(format!(
             "okta identity engine stopped the sign-in at {url}{quoted}"
         ));
     }
-    IdpError::Provider(format!(
+    IdpError::unavailable(format!(
         "okta identity engine answered at {url} with {}, which this adapter does not handle",
         if names.is_empty() {
             "no remediation".to_string()

@@ -250,7 +250,7 @@ impl Login {
             Pipeline::Classic => authn::sign_in(self, &mut progress).await?,
             Pipeline::IdentityEngine => {
                 let token = idx::state_token(first.body()).ok_or_else(|| {
-                    IdpError::Unsupported(format!(
+                    IdpError::unsupported(format!(
                         "okta identity engine: the sign-in page at {} carries no stateToken, so this sign-in cannot be driven without a browser",
                         display_url(first.url())
                     ))
@@ -269,7 +269,7 @@ impl Login {
         Err(match last {
             Some(r) if !r.is_success() => r.status_error().into(),
             Some(r) => r.unexpected_page().into(),
-            None => IdpError::Provider("okta: nothing to do after the sign-in".to_string()),
+            None => IdpError::unavailable("okta: nothing to do after the sign-in"),
         })
     }
 

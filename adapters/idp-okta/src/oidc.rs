@@ -93,7 +93,7 @@ pub(crate) async fn id_token(
         signed_in = true;
         step = sign_in(login, &session, &page, &mut progress).await?;
     }
-    Err(IdpError::Provider(format!(
+    Err(IdpError::unavailable(format!(
         "the okta login at {} did not reach the redirect uri within {MAX_LOGIN_PAGES} pages",
         display_url(&issuer)
     )))
@@ -113,7 +113,7 @@ async fn sign_in(
         Pipeline::Classic => authn::sign_in(login, progress).await?,
         Pipeline::IdentityEngine => {
             let token = idx::state_token(page.body()).ok_or_else(|| {
-                IdpError::Unsupported(format!(
+                IdpError::unsupported(format!(
                     "okta identity engine: the sign-in page at {} carries no stateToken, so this sign-in cannot be driven without a browser (use the browser or device flow)",
                     display_url(page.url())
                 ))
@@ -147,7 +147,7 @@ fn answer_form(
     progress: &mut Progress,
 ) -> Result<HttpRequest, IdpError> {
     if progress.password_sent {
-        return Err(IdpError::Authentication(format!(
+        return Err(IdpError::bad_credentials(format!(
             "okta refused the password of {} at {}; it is not tried again",
             login.who(progress),
             display_url(page.url())

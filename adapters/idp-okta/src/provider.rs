@@ -43,7 +43,7 @@ impl IdentityProvider for Okta {
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
 /// # Errors
-/// [`IdpError::InvalidConfiguration`] for settings [`OktaSettings::from_idp_settings`] refuses.
+/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`OktaSettings::from_idp_settings`] refuses.
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = OktaSettings::from_idp_settings(settings)?;
     let login = Login::new(

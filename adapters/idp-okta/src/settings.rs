@@ -85,7 +85,7 @@ impl OktaSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] when the URL is missing or not `http`/`https`, when
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
     /// `mfa_type` is not `auto`, `none`, `code` or `push`, when `mfa_wait_timeout` is not a
     /// duration, or for any `okta_*` key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
@@ -93,8 +93,8 @@ impl OktaSettings {
             .get(IdpSettings::URL)
             .is_none_or(|u| u.trim().is_empty())
         {
-            return Err(IdpError::InvalidConfiguration(
-                "the okta identity provider needs saml_auth_url (the embed link of the AWS app, https://<org>.okta.com/home/amazon_aws/<app id>/<n>) or web_identity_auth_url (an authorization server, https://<org>.okta.com/oauth2/default)".to_string(),
+            return Err(IdpError::configuration(
+                "the okta identity provider needs saml_auth_url (the embed link of the AWS app, https://<org>.okta.com/home/amazon_aws/<app id>/<n>) or web_identity_auth_url (an authorization server, https://<org>.okta.com/oauth2/default)",
             ));
         }
         let common = [
@@ -108,13 +108,13 @@ impl OktaSettings {
             .filter(|(k, _)| common.contains(k) || k.starts_with(PREFIX))
             .map(|(k, v)| (k.to_string(), v.to_string()));
         let raw = Raw::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
-            .map_err(|e| IdpError::InvalidConfiguration(format!("invalid okta settings: {e}")))?;
+            .map_err(|e| IdpError::configuration(format!("invalid okta settings: {e}")))?;
         let url = raw.url.trim().to_string();
         AuthUrl::parse(&url)?;
         let mfa = match raw.mfa_type.as_deref() {
             None => MfaChoice::Auto,
             Some(text) => MfaChoice::parse(text).ok_or_else(|| {
-                IdpError::InvalidConfiguration(format!(
+                IdpError::configuration(format!(
                     "invalid mfa_type {text:?} for the okta identity provider: expected one of auto, none, code, push"
                 ))
             })?,

@@ -12,7 +12,7 @@ use crate::oidc::{
 };
 use crate::wait::{Poll, Wait, wait_for};
 use aws_runas_domain::Secret;
-use aws_runas_domain::ports::idp::{IdToken, IdpError, OidcRequest};
+use aws_runas_domain::ports::idp::{IdToken, IdpError, IdpErrorKind, OidcRequest};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -102,8 +102,8 @@ impl OidcClient {
     /// endpoint at the provider's interval until the login is approved.
     ///
     /// # Errors
-    /// [`IdpError::Unsupported`] when the provider has no device endpoint;
-    /// [`IdpError::Authentication`] when the user denies the login (`access_denied`), the code
+    /// [`IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) when the provider has no device endpoint;
+    /// [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when the user denies the login (`access_denied`), the code
     /// expires (`expired_token`) or the wait runs out; as [`OidcClient::exchange`] otherwise.
     pub async fn login_on_device(
         &self,
@@ -112,7 +112,7 @@ impl OidcClient {
     ) -> Result<IdToken, IdpError> {
         check_client_id(req)?;
         let Some(endpoint) = self.endpoints.device_authorization_endpoint.clone() else {
-            return Err(IdpError::Unsupported(format!(
+            return Err(IdpError::unsupported(format!(
                 "the identity provider at {} offers no device login (no device_authorization_endpoint); use the browser or a headless login",
                 display_url(&self.endpoints.authorization_endpoint)
             )));
@@ -148,13 +148,13 @@ impl OidcClient {
             _ if !response.is_success() => return Err(response.status_error().into()),
             Ok(a) => a,
             Err(e) => {
-                return Err(IdpError::Provider(format!(
+                return Err(IdpError::unavailable(format!(
                     "the answer of the device endpoint at {at} is not a usable json document: {e}"
                 )));
             }
         };
         let missing = |what: &str| {
-            IdpError::Provider(format!(
+            IdpError::unavailable(format!(
                 "the answer of the device endpoint at {at} has no {what}"
             ))
         };
@@ -218,10 +218,10 @@ impl OidcClient {
                     .poll_device(token_endpoint, device_code, client_id, settings, current)
                     .await
                     .map_err(|e| match e {
-                        PollError::Expired => IdpError::Authentication(format!(
+                        PollError::Expired => IdpError::bad_credentials(format!(
                             "the code {user_code} expired before the login at {verification} was finished; run the command again"
                         )),
-                        PollError::Denied => IdpError::Authentication(format!(
+                        PollError::Denied => IdpError::bad_credentials(format!(
                             "the login at {verification} was denied"
                         )),
                         PollError::Other(e) => e,
@@ -235,10 +235,11 @@ impl OidcClient {
         .await;
         let token = match outcome {
             Ok(token) => token,
-            Err(IdpError::Authentication(_))
-                if !failed.load(Ordering::SeqCst) && started.elapsed() >= bound =>
+            Err(e)
+                if e.kind() == IdpErrorKind::MfaTimeout
+                    && !failed.load(Ordering::SeqCst) && started.elapsed() >= bound =>
             {
-                return Err(IdpError::Authentication(format!(
+                return Err(IdpError::mfa_timeout(format!(
                     "the login at {verification} was not finished within {}; run the command again",
                     human_duration(bound)
                 )));

@@ -129,15 +129,64 @@ impl IdpSupportError {
 }
 
 impl From<IdpSupportError> for IdpError {
+    /// The kind says what the caller can do; host and step become the error's own fields, and
+    /// the innermost cause (a connection or read failure) its source.
     fn from(e: IdpSupportError) -> Self {
         match e {
             IdpSupportError::InvalidUrl { .. }
             | IdpSupportError::Proxy { .. }
-            | IdpSupportError::CaBundle { .. } => IdpError::InvalidConfiguration(e.to_string()),
-            _ => IdpError::Provider(e.to_string()),
+            | IdpSupportError::CaBundle { .. } => IdpError::configuration(&e),
+            IdpSupportError::Client { .. } => IdpError::unavailable(&e),
+            IdpSupportError::Connect { host, step, detail } => {
+                IdpError::unavailable("cannot connect")
+                    .at_host(host)
+                    .at_step(step)
+                    .with_source(Cause(detail))
+            }
+            IdpSupportError::Timeout {
+                host,
+                step,
+                timeout,
+            } => IdpError::unavailable(format!("request timed out after {timeout:?}"))
+                .at_host(host)
+                .at_step(step),
+            IdpSupportError::Body { host, step, detail } => {
+                IdpError::unavailable("cannot read the answer")
+                    .at_host(host)
+                    .at_step(step)
+                    .with_source(Cause(detail))
+            }
+            IdpSupportError::Status { host, step, status } => {
+                IdpError::unavailable(format!("answered http status {status}"))
+                    .at_host(host)
+                    .at_step(step)
+            }
+            IdpSupportError::BadRedirect { url, step, detail } => {
+                IdpError::unexpected_page(format!("bad redirect from {url}: {detail}"))
+                    .at_step(step)
+            }
+            IdpSupportError::TooManyRedirects { url, step, max } => IdpError::unexpected_page(
+                format!("more than {max} redirects starting at {url}"),
+            )
+            .at_step(step),
+            IdpSupportError::UnexpectedPage { url, step } => {
+                IdpError::unexpected_page(format!("unrecognised page at {url}")).at_step(step)
+            }
         }
     }
 }
+
+/// The innermost cause of a failure, kept as an error's source.
+#[derive(Debug)]
+struct Cause(String);
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Cause {}
 
 /// A URL fit for a message: scheme, host, port and path, without user info, query or fragment.
 ///
@@ -175,6 +224,7 @@ pub(crate) fn host_of(url: &url::Url) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     #[test]
     fn urls_in_messages_lose_query_fragment_and_user_info() {
@@ -199,20 +249,19 @@ mod tests {
         };
         assert_eq!(
             IdpError::from(cfg),
-            IdpError::InvalidConfiguration(
-                "cannot use CA bundle /tmp/ca.pem: no certificate found".into()
-            )
+            IdpError::configuration("cannot use CA bundle /tmp/ca.pem: no certificate found")
         );
-        let status = IdpSupportError::Status {
+        let status = IdpError::from(IdpSupportError::Status {
             host: "idp.example.com".into(),
             step: "posting the password".into(),
             status: 503,
-        };
+        });
+        assert_eq!(status.kind(), IdpErrorKind::Unavailable);
+        assert_eq!(status.host(), Some("idp.example.com"));
+        assert_eq!(status.step(), Some("posting the password"));
         assert_eq!(
-            IdpError::from(status),
-            IdpError::Provider(
-                "idp.example.com answered http status 503 during posting the password".into()
-            )
+            status.to_string(),
+            "idp.example.com: answered http status 503 during posting the password"
         );
         let t = IdpSupportError::Timeout {
             host: "h:1".into(),
@@ -224,5 +273,22 @@ mod tests {
             t.to_string(),
             "request to h:1 timed out after 500ms during GET /"
         );
+        assert_eq!(
+            IdpError::from(t).to_string(),
+            "h:1: request timed out after 500ms during GET /"
+        );
+        let refused = IdpError::from(IdpSupportError::Connect {
+            host: "h:2".into(),
+            step: "opening the login page".into(),
+            detail: "connection refused".into(),
+        });
+        assert_eq!(refused.kind(), IdpErrorKind::Unavailable);
+        assert_eq!(
+            std::error::Error::source(&refused).map(ToString::to_string),
+            Some("connection refused".to_string())
+        );
+        let page = IdpError::from(IdpSupportError::unexpected_page("http://h/x?c=1", "login"));
+        assert_eq!(page.kind(), IdpErrorKind::UnexpectedPage);
+        assert_eq!(page.to_string(), "unrecognised page at http://h/x during login");
     }
 }

@@ -65,7 +65,7 @@ impl BrowserSettings {
 
 /// The error for a redirect URI the listener cannot serve, explaining the choices.
 fn cannot_listen(redirect_uri: &str, why: &str) -> IdpError {
-    IdpError::InvalidConfiguration(format!(
+    IdpError::configuration(format!(
         "the browser login cannot receive the answer at the redirect uri {} ({why}): \
          aws-runas listens only on a loopback http uri such as http://127.0.0.1:8400/callback or http://localhost/callback; \
          register one with the identity provider and set web_identity_redirect_uri to it, \
@@ -102,12 +102,12 @@ impl LoopbackListener {
     /// `http://localhost[:port]/path` (both families); without a port, on a free one.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] for a URI that is not a loopback `http` URI (explaining
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for a URI that is not a loopback `http` URI (explaining
     /// the choices) or a port that cannot be bound (naming it).
     pub async fn bind(redirect_uri: &str) -> Result<Self, IdpError> {
         let raw = redirect_uri.trim();
         let url = Url::parse(raw).map_err(|e| {
-            IdpError::InvalidConfiguration(format!(
+            IdpError::configuration(format!(
                 "invalid web_identity_redirect_uri {}: {e}",
                 display_url(raw)
             ))
@@ -187,7 +187,7 @@ impl LoopbackListener {
     /// `404` and the wait goes on, as it does when `accept` returns `None`.
     ///
     /// # Errors
-    /// What `accept` returns; [`IdpError::Authentication`] when no answer came within `timeout`.
+    /// What `accept` returns; [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when no answer came within `timeout`.
     pub async fn receive<T, F>(self, timeout: Duration, mut accept: F) -> Result<T, IdpError>
     where
         F: FnMut(&str) -> Result<Option<T>, IdpError> + Send,
@@ -200,7 +200,7 @@ impl LoopbackListener {
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(deadline) => {
-                    return Err(IdpError::Authentication(format!(
+                    return Err(IdpError::bad_credentials(format!(
                         "no answer from the browser on {} within {}: finish the login in the browser in time (open the login url shown above if no browser started), or use the device flow",
                         display_url(&self.redirect_uri),
                         human_duration(timeout)
@@ -208,7 +208,7 @@ impl LoopbackListener {
                 }
                 accepted = self.accept_one() => {
                     let mut stream = accepted.map_err(|e| {
-                        IdpError::Provider(format!(
+                        IdpError::unavailable(format!(
                             "the listener on {} failed: {e}",
                             display_url(&self.redirect_uri)
                         ))
@@ -290,7 +290,7 @@ async fn bind_all(
 ) -> Result<(TcpListener, Option<TcpListener>), IdpError> {
     let port = configured.unwrap_or(0);
     let in_use = |addr: SocketAddr, e: std::io::Error| {
-        IdpError::InvalidConfiguration(format!(
+        IdpError::configuration(format!(
             "cannot listen on {addr} for the browser's answer to {}: {e}",
             display_url(raw)
         ))
@@ -369,8 +369,8 @@ impl OidcClient {
     /// provider's redirect (checking its `state`), then exchanges the code.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] for a missing client id or a redirect URI that cannot be
-    /// listened on (explaining the choices); [`IdpError::Authentication`] when no answer comes
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for a missing client id or a redirect URI that cannot be
+    /// listened on (explaining the choices); [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when no answer comes
     /// within the settings' timeout; as [`AuthorizationSession::accept_redirect`] and
     /// [`OidcClient::exchange`].
     pub async fn login_in_browser(

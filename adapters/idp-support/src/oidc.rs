@@ -93,9 +93,9 @@ impl OidcEndpoints {
     /// Discovery requires; a document without one is taken to be `issuer`'s.
     ///
     /// # Errors
-    /// [`IdpError::Provider`] for a network failure, another error status, a document that is not
+    /// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for a network failure, another error status, a document that is not
     /// JSON, lacks the authorization or token endpoint, or names another issuer;
-    /// [`IdpError::InvalidConfiguration`] for an issuer that is not an http(s) URL.
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for an issuer that is not an http(s) URL.
     pub async fn discover(
         http: &HttpClient,
         issuer: &str,
@@ -114,7 +114,7 @@ impl OidcEndpoints {
         }
         response.require_success()?;
         let bad = |detail: &str| {
-            IdpError::Provider(format!(
+            IdpError::unavailable(format!(
                 "the openid configuration at {} {detail}",
                 display_url(&url)
             ))
@@ -220,7 +220,7 @@ pub(crate) fn s256(verifier: &str) -> String {
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], IdpError> {
     let mut bytes = [0u8; N];
     aws_lc_rs::rand::fill(&mut bytes)
-        .map_err(|_| IdpError::Provider("no random numbers available for the oidc login".into()))?;
+        .map_err(|_| IdpError::unavailable("no random numbers available for the oidc login"))?;
     Ok(bytes)
 }
 
@@ -231,8 +231,8 @@ fn random_token() -> Result<Secret, IdpError> {
 /// Checks the request's client id, naming the key when it is missing.
 pub(crate) fn check_client_id(req: &OidcRequest) -> Result<(), IdpError> {
     if req.client_id.trim().is_empty() {
-        return Err(IdpError::InvalidConfiguration(
-            "web_identity_client_id is not set: the oidc login needs the client id registered at the identity provider".into(),
+        return Err(IdpError::configuration(
+            "web_identity_client_id is not set: the oidc login needs the client id registered at the identity provider",
         ));
     }
     Ok(())
@@ -242,8 +242,8 @@ pub(crate) fn check_client_id(req: &OidcRequest) -> Result<(), IdpError> {
 pub(crate) fn check_request(req: &OidcRequest) -> Result<(), IdpError> {
     check_client_id(req)?;
     if req.redirect_uri.trim().is_empty() {
-        return Err(IdpError::InvalidConfiguration(
-            "web_identity_redirect_uri is not set: the oidc login needs the redirect uri registered at the identity provider".into(),
+        return Err(IdpError::configuration(
+            "web_identity_redirect_uri is not set: the oidc login needs the redirect uri registered at the identity provider",
         ));
     }
     Ok(())
@@ -299,7 +299,7 @@ impl AuthorizationSession {
     ) -> Result<Self, IdpError> {
         check_request(req)?;
         let redirect = Url::parse(redirect_uri.trim()).map_err(|e| {
-            IdpError::InvalidConfiguration(format!(
+            IdpError::configuration(format!(
                 "invalid web_identity_redirect_uri {}: {e}",
                 display_url(redirect_uri)
             ))
@@ -308,7 +308,7 @@ impl AuthorizationSession {
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .ok_or_else(|| {
-                IdpError::InvalidConfiguration(format!(
+                IdpError::configuration(format!(
                     "invalid oidc authorization endpoint {:?}: expected an http(s) url",
                     display_url(&endpoints.authorization_endpoint)
                 ))
@@ -420,10 +420,10 @@ impl AuthorizationSession {
     /// The code in `location` when it goes to the redirect URI; `None` when it goes elsewhere.
     ///
     /// # Errors
-    /// [`IdpError::Provider`] when the answer's `state` is not this login's ("state mismatch …
+    /// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when the answer's `state` is not this login's ("state mismatch …
     /// refusing the answer"), when it names another issuer (RFC 9207 `iss`), or carries no code;
-    /// [`IdpError::Authentication`] when the provider answered `access_denied` (or asks for an
-    /// interactive login); [`IdpError::Provider`] for its other errors.
+    /// [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when the provider answered `access_denied` (or asks for an
+    /// interactive login); [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for its other errors.
     pub fn accept_redirect(&self, location: &str) -> Result<Option<AuthorizationCode>, IdpError> {
         let Ok(url) = Url::parse(location.trim()) else {
             return Ok(None);
@@ -459,14 +459,14 @@ impl AuthorizationSession {
         }
         let state_ok = get("state").is_some_and(|s| constant_time_eq(s, self.state.expose()));
         if !state_ok {
-            return Err(IdpError::Provider(format!(
+            return Err(IdpError::unavailable(format!(
                 "state mismatch in the answer sent to {target}: it does not belong to this login, so aws-runas is refusing the answer"
             )));
         }
         if let (Some(iss), Some(issuer)) = (get("iss"), self.issuer.as_deref())
             && iss.trim_end_matches('/') != issuer.trim_end_matches('/')
         {
-            return Err(IdpError::Provider(format!(
+            return Err(IdpError::unavailable(format!(
                 "the answer sent to {target} comes from the issuer {}, not {}; refusing the answer",
                 display_url(iss),
                 display_url(issuer)
@@ -474,7 +474,7 @@ impl AuthorizationSession {
         }
         match get("code").filter(|c| !c.is_empty()) {
             Some(code) => Ok(Some(AuthorizationCode(Secret::new(code)))),
-            None => Err(IdpError::Provider(format!(
+            None => Err(IdpError::unavailable(format!(
                 "the identity provider's answer sent to {target} carries no authorization code"
             ))),
         }
@@ -513,7 +513,7 @@ impl AuthorizationSession {
     /// (whatever its scheme: `http://127.0.0.1/…`, `app:/callback`), which is not fetched.
     ///
     /// # Errors
-    /// As [`HttpClient::send`] and [`Self::accept_redirect`]; [`IdpError::Provider`] for more
+    /// As [`HttpClient::send`] and [`Self::accept_redirect`]; [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for more
     /// than [`MAX_REDIRECTS`] redirects or one to a scheme that is not http(s) and not the
     /// redirect URI.
     pub async fn send(
@@ -534,7 +534,7 @@ impl AuthorizationSession {
                 return Ok(AuthorizationStep::Page(response));
             };
             let Some(next) = resolve(response.url(), location) else {
-                return Err(IdpError::Provider(format!(
+                return Err(IdpError::unavailable(format!(
                     "bad redirect from {} during {step}: the location does not parse",
                     display_url(response.url())
                 )));
@@ -547,7 +547,7 @@ impl AuthorizationSession {
                 return Ok(AuthorizationStep::Code(code));
             }
             if !matches!(next.scheme(), "http" | "https") {
-                return Err(IdpError::Provider(format!(
+                return Err(IdpError::unavailable(format!(
                     "bad redirect from {} during {step}: unsupported scheme {:?} (the redirect uri is {})",
                     display_url(response.url()),
                     next.scheme(),
@@ -556,7 +556,7 @@ impl AuthorizationSession {
             }
             request = redirected(&request, status, &next, &step)?;
         }
-        Err(IdpError::Provider(format!(
+        Err(IdpError::unavailable(format!(
             "more than {MAX_REDIRECTS} redirects starting at {first} during {step}"
         )))
     }
@@ -591,7 +591,7 @@ fn redirected(
         match request.form_fields() {
             Some(fields) => out = out.form(fields.iter().cloned()),
             None => {
-                return Err(IdpError::Provider(format!(
+                return Err(IdpError::unavailable(format!(
                     "the identity provider redirected a request with a body ({status}) during {step}; only forms can be sent again"
                 )));
             }
@@ -642,9 +642,9 @@ fn authorization_error(error: &str, description: Option<&str>, target: &str) -> 
         | "interaction_required"
         | "consent_required"
         | "account_selection_required" => {
-            IdpError::Authentication(format!("the identity provider refused the login: {what}"))
+            IdpError::bad_credentials(format!("the identity provider refused the login: {what}"))
         }
-        _ => IdpError::Provider(format!(
+        _ => IdpError::unavailable(format!(
             "the identity provider answered the login sent to {target} with the error {what}"
         )),
     }
@@ -660,13 +660,13 @@ pub(crate) fn token_error(
     let what = with_description(error, description);
     let at = display_url(endpoint);
     match error {
-        "invalid_client" | "unauthorized_client" => IdpError::InvalidConfiguration(format!(
+        "invalid_client" | "unauthorized_client" => IdpError::configuration(format!(
             "the token endpoint at {at} refused the client {client_id}: {what}; check web_identity_client_id and that the client is a public client allowed this grant"
         )),
-        "access_denied" => IdpError::Authentication(format!(
+        "access_denied" => IdpError::bad_credentials(format!(
             "the token endpoint at {at} refused the login: {what}"
         )),
-        _ => IdpError::Provider(format!("the token endpoint at {at} answered {what}")),
+        _ => IdpError::unavailable(format!("the token endpoint at {at} answered {what}")),
     }
 }
 
@@ -704,7 +704,7 @@ pub(crate) fn read_token_answer(
 ) -> Result<TokenAnswer, IdpError> {
     let at = display_url(endpoint);
     if response.body().len() > MAX_TOKEN_ANSWER {
-        return Err(IdpError::Provider(format!(
+        return Err(IdpError::unavailable(format!(
             "the answer of the token endpoint at {at} is larger than {} KiB",
             MAX_TOKEN_ANSWER / 1024
         )));
@@ -723,7 +723,7 @@ pub(crate) fn read_token_answer(
         return Err(response.status_error().into());
     }
     let mut body = parsed.map_err(|e| {
-        IdpError::Provider(format!(
+        IdpError::unavailable(format!(
             "the answer of the token endpoint at {at} is not a usable json document: {e}"
         ))
     })?;
@@ -739,10 +739,10 @@ pub(crate) fn read_token_answer(
         {
             Ok(TokenAnswer::Token(token))
         }
-        Some(_) => Err(IdpError::Provider(format!(
+        Some(_) => Err(IdpError::unavailable(format!(
             "the token endpoint at {at} answered an id_token that is not a json web token"
         ))),
-        None => Err(IdpError::Provider(format!(
+        None => Err(IdpError::unavailable(format!(
             "the token endpoint at {at} answered without an id_token: check that the client is an openid connect client and that the scope includes openid"
         ))),
     }
@@ -782,7 +782,7 @@ impl OidcClient {
     /// A client for the endpoints of `issuer`'s discovery document, or `known` when it has none.
     ///
     /// # Errors
-    /// As [`OidcEndpoints::discover`]; [`IdpError::Provider`] when there is no document and no
+    /// As [`OidcEndpoints::discover`]; [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when there is no document and no
     /// `known` endpoints.
     pub async fn discover(
         http: HttpClient,
@@ -794,7 +794,7 @@ impl OidcClient {
             (Some(found), _) => found,
             (None, Some(known)) => known,
             (None, None) => {
-                return Err(IdpError::Provider(format!(
+                return Err(IdpError::unavailable(format!(
                     "the identity provider has no openid configuration at {}",
                     display_url(&OidcEndpoints::discovery_url(issuer))
                 )));
@@ -816,7 +816,7 @@ impl OidcClient {
     /// A new authorization request for `req`: fresh PKCE verifier, `state` and `nonce`.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] naming `web_identity_client_id` or
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) naming `web_identity_client_id` or
     /// `web_identity_redirect_uri` when one is empty or the redirect URI does not parse, or for
     /// an authorization endpoint that is not an http(s) URL.
     pub fn session(&self, req: &OidcRequest) -> Result<AuthorizationSession, IdpError> {
@@ -847,10 +847,10 @@ impl OidcClient {
     /// publishes signing keys, its signature, issuer and audience.
     ///
     /// # Errors
-    /// [`IdpError::Provider`] for an error status, an answer without a usable `id_token`, a
+    /// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for an error status, an answer without a usable `id_token`, a
     /// `nonce` mismatch, an expired token or a failed verification (each said clearly);
-    /// [`IdpError::InvalidConfiguration`] when the provider does not know the client;
-    /// [`IdpError::Authentication`] for `access_denied`.
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the provider does not know the client;
+    /// [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) for `access_denied`.
     pub async fn exchange(
         &self,
         session: &AuthorizationSession,
@@ -889,7 +889,7 @@ impl OidcClient {
     /// audience (`client_id`); `alg: none` is refused then.
     ///
     /// # Errors
-    /// [`IdpError::Provider`] saying which check failed.
+    /// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) saying which check failed.
     pub async fn verify_id_token(
         &self,
         token: &Secret,
@@ -898,28 +898,28 @@ impl OidcClient {
     ) -> Result<(), IdpError> {
         let raw = token.expose();
         let claims = jwt::claims(raw).ok_or_else(|| {
-            IdpError::Provider(
-                "the id token's claims cannot be read: it is not a json web token".into(),
+            IdpError::unavailable(
+                "the id token's claims cannot be read: it is not a json web token",
             )
         })?;
         if let (Some(expected), Some(got)) = (nonce, claims.get("nonce")) {
             let matches = got.as_str().is_some_and(|g| constant_time_eq(g, expected));
             if !matches {
-                return Err(IdpError::Provider(
+                return Err(IdpError::unavailable(
                     "the id token's nonce is not the one this login sent; refusing the token"
-                        .into(),
+                        ,
                 ));
             }
         }
         let now = self.clock.now();
         match jwt::expiry(raw) {
             None => {
-                return Err(IdpError::Provider(
-                    "the id token has no readable expiry (exp claim)".into(),
+                return Err(IdpError::unavailable(
+                    "the id token has no readable expiry (exp claim)",
                 ));
             }
             Some(exp) if exp <= now => {
-                return Err(IdpError::Provider(format!(
+                return Err(IdpError::unavailable(format!(
                     "the id token expired at {} (it is now {})",
                     exp.to_rfc3339(),
                     now.to_rfc3339()
@@ -945,7 +945,7 @@ impl OidcClient {
 /// `answer` until the provider redirects to the redirect URI, within [`MAX_LOGIN_PAGES`] pages.
 ///
 /// # Errors
-/// What `answer` returns; as [`AuthorizationSession::send`]; [`IdpError::Provider`] for a page
+/// What `answer` returns; as [`AuthorizationSession::send`]; [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for a page
 /// with a `5xx` status or a login that does not finish within [`MAX_LOGIN_PAGES`] pages.
 pub async fn authorize_headless<F>(
     http: &HttpClient,
@@ -969,7 +969,7 @@ where
     }
     match step {
         AuthorizationStep::Code(code) => Ok(code),
-        AuthorizationStep::Page(page) => Err(IdpError::Provider(format!(
+        AuthorizationStep::Page(page) => Err(IdpError::unavailable(format!(
             "the login did not reach {} within {MAX_LOGIN_PAGES} pages (the last one was {})",
             display_url(session.redirect_uri()),
             display_url(page.url())
@@ -1157,8 +1157,8 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             denied,
-            IdpError::Authentication(
-                "the identity provider refused the login: access_denied (User said no)".into()
+            IdpError::bad_credentials(
+                "the identity provider refused the login: access_denied (User said no)"
             )
         );
         let other = s

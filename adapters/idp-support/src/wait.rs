@@ -37,7 +37,7 @@ pub const DEFAULT_WAIT_BOUND: Duration = Duration::from_secs(120);
 /// cached until the whole login succeeds).
 ///
 /// # Errors
-/// What `poll` returns; [`IdpError::Authentication`] when the bound runs out, saying what was
+/// What `poll` returns; [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when the bound runs out, saying what was
 /// awaited and how to wait longer.
 pub async fn wait_for<T, F, Fut>(
     prompter: &dyn Prompter,
@@ -62,7 +62,7 @@ where
         };
         let waited = start.elapsed();
         if waited >= wait.bound {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::mfa_timeout(format!(
                 "gave up after {}s waiting for you to {}; set mfa_wait_timeout (or RUNAS_MFA_WAIT_TIMEOUT) to wait longer",
                 wait.bound.as_secs(),
                 wait.what
@@ -87,7 +87,7 @@ pub fn parse_wait_bound(text: Option<&str>) -> Result<Duration, IdpError> {
     };
     match aws_runas_domain::duration::parse_go_duration(text) {
         Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs.unsigned_abs())),
-        _ => Err(IdpError::InvalidConfiguration(format!(
+        _ => Err(IdpError::configuration(format!(
             "invalid mfa_wait_timeout {text:?}: expected a duration such as 90s or 2m"
         ))),
     }
@@ -179,11 +179,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_failing_poll_ends_the_wait() {
         let e = wait_for(&Notes::default(), &wait(10_000), || async {
-            Err::<Poll<()>, _>(IdpError::Authentication("push rejected".into()))
+            Err::<Poll<()>, _>(IdpError::bad_credentials("push rejected"))
         })
         .await
         .unwrap_err();
-        assert_eq!(e, IdpError::Authentication("push rejected".into()));
+        assert_eq!(e, IdpError::bad_credentials("push rejected"));
     }
 
     #[test]

@@ -124,8 +124,8 @@ async fn a_bad_url_is_a_configuration_error() {
         .unwrap_err();
     assert_eq!(
         IdpError::from(e),
-        IdpError::InvalidConfiguration(
-            "invalid url file:///etc/passwd: expected http:// or https://".into()
+        IdpError::configuration(
+            "invalid url file:///etc/passwd: expected http:// or https://"
         )
     );
     let _ = settings();

@@ -88,7 +88,7 @@ async fn a_denied_login_is_an_authentication_error() {
     let (result, _) = device_login(&mock, &settings()).await;
     assert_eq!(
         result.unwrap_err(),
-        IdpError::Authentication(format!(
+        IdpError::bad_credentials(format!(
             "the login at {} was denied",
             mock.verification_url()
         ))
@@ -119,7 +119,7 @@ async fn the_wait_ends_at_its_bound() {
     let (result, _) = device_login(&mock, &bounded).await;
     assert_eq!(
         result.unwrap_err(),
-        IdpError::Authentication(format!(
+        IdpError::bad_credentials(format!(
             "the login at {} was not finished within 300ms; run the command again",
             mock.verification_url()
         ))

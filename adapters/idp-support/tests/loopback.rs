@@ -181,7 +181,7 @@ async fn the_wait_is_bounded() {
     let e = listener.receive(SHORT, |_| Ok(Some(()))).await.unwrap_err();
     assert_eq!(
         e,
-        IdpError::Authentication(format!(
+        IdpError::bad_credentials(format!(
             "no answer from the browser on {uri} within 300ms: finish the login in the browser in time (open the login url shown above if no browser started), or use the device flow"
         ))
     );
@@ -192,7 +192,7 @@ async fn a_refused_answer_shows_a_failure_page_and_ends_the_wait() {
     let listener = LoopbackListener::bind("http://127.0.0.1/cb").await.unwrap();
     let addr = listener.local_addrs()[0];
     let task = tokio::spawn(listener.receive(LONG, |_| {
-        Err::<Option<()>, _>(IdpError::Provider("state mismatch".into()))
+        Err::<Option<()>, _>(IdpError::unavailable("state mismatch"))
     }));
     let (status, body) = tokio::task::spawn_blocking(move || get(addr, "/cb?code=1&state=forged"))
         .await
@@ -203,7 +203,7 @@ async fn a_refused_answer_shows_a_failure_page_and_ends_the_wait() {
     );
     assert_eq!(
         task.await.unwrap().unwrap_err(),
-        IdpError::Provider("state mismatch".into())
+        IdpError::unavailable("state mismatch")
     );
 }
 

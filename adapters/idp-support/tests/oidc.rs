@@ -63,7 +63,7 @@ fn fill(
             .ok_or_else(|| page.unexpected_page())?
             .clone();
         if html.has("p.error") {
-            return Err(IdpError::Authentication("the password was refused".into()));
+            return Err(IdpError::bad_credentials("the password was refused"));
         }
         form.fill("username", USERNAME).fill("password", password);
         Ok(form.to_request().step("posting the password"))

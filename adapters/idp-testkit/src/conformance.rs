@@ -10,7 +10,7 @@ use crate::saml::{SamlResponseBuilder, SamlRole, saml_roles};
 use crate::server::{Fault, MockResponse, MockServer};
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
-    HttpSettings, IdpDeps, IdpError, IdpRegistration, IdpSettings, MfaKind, Protocol,
+    HttpSettings, IdpDeps, IdpError, IdpErrorKind, IdpRegistration, IdpSettings, MfaKind, Protocol,
 };
 use aws_runas_domain::{Secret, Timestamp};
 use std::sync::Arc;
@@ -47,17 +47,17 @@ pub enum Scenario {
     /// As [`Scenario::OneRole`], with the password given up front ([`IdpSettings::password`]):
     /// the adapter asks nothing.
     PasswordGivenUpFront,
-    /// A wrong password: exactly one attempt, then `IdpError::Authentication`.
+    /// A wrong password: exactly one attempt, then `IdpErrorKind::BadCredentials`.
     WrongPassword,
     /// Password, then a one-time code that is accepted.
     MfaAccepted,
     /// Password, then a wrong code (the IdP asks again), then the right one.
     MfaRejectedThenAccepted,
-    /// The IdP answers `503`: `IdpError::Provider` naming the host and the status.
+    /// The IdP answers `503`: `IdpErrorKind::Unavailable` naming the host and the status.
     ServerError,
-    /// The IdP never answers: `IdpError::Provider` saying it timed out.
+    /// The IdP never answers: `IdpErrorKind::Unavailable` saying it timed out.
     Timeout,
-    /// The IdP sends a page nobody knows: `IdpError::Provider` naming the URL, never a hang.
+    /// The IdP sends a page nobody knows: `IdpErrorKind::Unavailable` naming the URL, never a hang.
     UnrecognisedPage,
 }
 
@@ -318,18 +318,17 @@ pub async fn run_scenario(
     });
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let jar = dir.path().join(".aws_runas.cookies");
-    let deps = IdpDeps {
-        browser: None,
-        prompter: prompter.clone(),
-        clock: Arc::new(FixedClock(now)),
-        http: HttpSettings {
-            timeout: TIMEOUT,
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
-            cookie_jar: Some(jar.clone()),
-        },
-    };
+    let deps = IdpDeps::new(
+        prompter.clone(),
+        Arc::new(FixedClock(now)),
+        HttpSettings {
+        timeout: TIMEOUT,
+        proxy: None,
+        no_proxy: None,
+        ca_bundle: None,
+        cookie_jar: Some(jar.clone()),
+    },
+    );
     let mut pairs = vec![
         (IdpSettings::URL.to_string(), auth_url),
         (IdpSettings::USERNAME.to_string(), USERNAME.to_string()),
@@ -398,31 +397,38 @@ pub async fn run_scenario(
             Err(e) => problems.push(format!("expected a SAML assertion, got the error {e:?}")),
         },
         (Scenario::WrongPassword, Ok(result)) => match result {
-            Err(IdpError::Authentication(_)) => {}
+            Err(e) if e.kind() == IdpErrorKind::BadCredentials => {}
             other => problems.push(format!(
-                "expected IdpError::Authentication, got {}",
+                "expected an IdpError of kind bad_credentials, got {}",
                 describe(&other)
             )),
         },
         (Scenario::ServerError, Ok(result)) => match &result {
-            Err(IdpError::Provider(m))
-                if m.contains(&ERROR_STATUS.to_string()) && m.contains("127.0.0.1") => {}
+            Err(e)
+                if e.kind() == IdpErrorKind::Unavailable
+                    && e.to_string().contains(&ERROR_STATUS.to_string())
+                    && e.to_string().contains("127.0.0.1") => {}
             other => problems.push(format!(
-                "expected IdpError::Provider naming 127.0.0.1 and status {ERROR_STATUS}, got {}",
+                "expected an IdpError of kind unavailable naming 127.0.0.1 and status {ERROR_STATUS}, got {}",
                 describe(other)
             )),
         },
         (Scenario::Timeout, Ok(result)) => match &result {
-            Err(IdpError::Provider(m)) if m.contains("timed out") && m.contains("127.0.0.1") => {}
+            Err(e)
+                if e.kind() == IdpErrorKind::Unavailable
+                    && e.to_string().contains("timed out")
+                    && e.to_string().contains("127.0.0.1") => {}
             other => problems.push(format!(
-                "expected IdpError::Provider saying the request to 127.0.0.1 timed out, got {}",
+                "expected an IdpError of kind unavailable saying the request to 127.0.0.1 timed out, got {}",
                 describe(other)
             )),
         },
         (Scenario::UnrecognisedPage, Ok(result)) => match &result {
-            Err(IdpError::Provider(m)) if m.contains(&server.base_url()) => {}
+            Err(e)
+                if e.kind() == IdpErrorKind::UnexpectedPage
+                    && e.to_string().contains(&server.base_url()) => {}
             other => problems.push(format!(
-                "expected IdpError::Provider naming the page's URL (under {}), got {}",
+                "expected an IdpError of kind unexpected_page naming the page's URL (under {}), got {}",
                 server.base_url(),
                 describe(other)
             )),
@@ -559,7 +565,7 @@ mod tests {
 
     #[test]
     fn errors_are_described_without_secrets_passing_through_unnoticed() {
-        let e: Result<(), IdpError> = Err(IdpError::Authentication(format!("bad {PASSWORD}")));
+        let e: Result<(), IdpError> = Err(IdpError::bad_credentials(format!("bad {PASSWORD}")));
         assert!(describe(&e).ends_with("(which contains a secret)"));
         assert_eq!(describe(&Ok::<(), IdpError>(())), "success");
     }

@@ -12,7 +12,7 @@ use crate::prompter::ScriptedPrompter;
 use crate::server::MockServer;
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
-    HttpSettings, IdpDeps, IdpError, IdpRegistration, IdpSettings, OidcRequest, Protocol,
+    HttpSettings, IdpDeps, IdpError, IdpErrorKind, IdpRegistration, IdpSettings, OidcRequest, Protocol,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,11 +34,11 @@ pub enum OidcScenario {
     /// The provider answers with another `state`: the answer is refused and the code never
     /// redeemed.
     StateMismatch,
-    /// A wrong password: exactly one attempt, then `IdpError::Authentication`.
+    /// A wrong password: exactly one attempt, then `IdpErrorKind::BadCredentials`.
     WrongPassword,
-    /// The token endpoint answers `503`: `IdpError::Provider` naming the host and the status.
+    /// The token endpoint answers `503`: `IdpErrorKind::Unavailable` naming the host and the status.
     ServerError,
-    /// The token endpoint answers without an `id_token`: `IdpError::Provider` saying so.
+    /// The token endpoint answers without an `id_token`: `IdpErrorKind::Unavailable` saying so.
     NoIdToken,
 }
 
@@ -161,18 +161,17 @@ pub async fn run_oidc_scenario(
     });
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let jar = dir.path().join(".aws_runas.cookies");
-    let deps = IdpDeps {
-        browser: None,
-        prompter: prompter.clone(),
-        clock: Arc::new(FixedClock(now)),
-        http: HttpSettings {
-            timeout: TIMEOUT,
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
-            cookie_jar: Some(jar.clone()),
-        },
-    };
+    let deps = IdpDeps::new(
+        prompter.clone(),
+        Arc::new(FixedClock(now)),
+        HttpSettings {
+        timeout: TIMEOUT,
+        proxy: None,
+        no_proxy: None,
+        ca_bundle: None,
+        cookie_jar: Some(jar.clone()),
+    },
+    );
     let mut pairs = vec![
         (IdpSettings::URL.to_string(), mock.url(&oidc)),
         (IdpSettings::USERNAME.to_string(), USERNAME.to_string()),
@@ -264,9 +263,9 @@ pub async fn run_oidc_scenario(
                 }
             }
             OidcScenario::WrongPassword => {
-                if !matches!(result, Err(IdpError::Authentication(_))) {
+                if !matches!(result, Err(e) if e.kind() == IdpErrorKind::BadCredentials) {
                     problems.push(format!(
-                        "expected IdpError::Authentication, got {}",
+                        "expected an IdpError of kind bad_credentials, got {}",
                         describe(result)
                     ));
                 }
@@ -278,17 +277,21 @@ pub async fn run_oidc_scenario(
                 }
             }
             OidcScenario::ServerError => match result {
-                Err(IdpError::Provider(m))
-                    if m.contains(&OIDC_ERROR_STATUS.to_string()) && m.contains("127.0.0.1") => {}
+                Err(e)
+                    if e.kind() == IdpErrorKind::Unavailable
+                        && e.to_string().contains(&OIDC_ERROR_STATUS.to_string())
+                        && e.to_string().contains("127.0.0.1") => {}
                 _ => problems.push(format!(
-                    "expected IdpError::Provider naming 127.0.0.1 and status {OIDC_ERROR_STATUS}, got {}",
+                    "expected an IdpError of kind unavailable naming 127.0.0.1 and status {OIDC_ERROR_STATUS}, got {}",
                     describe(result)
                 )),
             },
             OidcScenario::NoIdToken => match result {
-                Err(IdpError::Provider(m)) if m.contains("id_token") || m.contains("id token") => {}
+                Err(e)
+                    if e.kind() == IdpErrorKind::UnexpectedPage
+                        && (e.to_string().contains("id_token") || e.to_string().contains("id token")) => {}
                 _ => problems.push(format!(
-                    "expected IdpError::Provider saying the answer has no id token, got {}",
+                    "expected an IdpError of kind unexpected_page saying the answer has no id token, got {}",
                     describe(result)
                 )),
             },

@@ -53,7 +53,7 @@ impl fmt::Debug for ExampleIdp {
 }
 
 fn prompt_failed(e: PromptError) -> IdpError {
-    IdpError::Authentication(format!("cannot ask: {e}"))
+    IdpError::bad_credentials(format!("cannot ask: {e}"))
 }
 
 impl ExampleIdp {
@@ -120,8 +120,8 @@ impl ExampleIdp {
                     answer = self.http.follow(form.to_request()).await?;
                     continue;
                 }
-                return Err(IdpError::Authentication(
-                    "the identity provider refused the user name or password".into(),
+                return Err(IdpError::bad_credentials(
+                    "the identity provider refused the user name or password",
                 ));
             }
             let otp = html
@@ -142,8 +142,8 @@ impl ExampleIdp {
                 .follow(otp.to_request().step("posting the one-time code"))
                 .await?;
         }
-        Err(IdpError::Authentication(
-            "too many one-time codes refused".into(),
+        Err(IdpError::bad_credentials(
+            "too many one-time codes refused",
         ))
     }
 }
@@ -154,7 +154,7 @@ impl IdentityProvider for ExampleIdp {
         let result = self.login().await;
         match (self.quirk, result) {
             (Quirk::EverythingIsAuthentication, Err(e)) => {
-                Err(IdpError::Authentication(e.to_string()))
+                Err(IdpError::bad_credentials(e))
             }
             (_, result) => result,
         }
@@ -168,11 +168,11 @@ fn build_with(
 ) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let url = settings
         .get(IdpSettings::URL)
-        .ok_or_else(|| IdpError::InvalidConfiguration("saml_auth_url is not set".into()))?;
+        .ok_or_else(|| IdpError::configuration("saml_auth_url is not set"))?;
     AuthUrl::parse(url)?;
     let username = settings
         .get(IdpSettings::USERNAME)
-        .ok_or_else(|| IdpError::InvalidConfiguration("saml_username is not set".into()))?;
+        .ok_or_else(|| IdpError::configuration("saml_username is not set"))?;
     let idp = ExampleIdp {
         url: url.to_string(),
         username: username.to_string(),

@@ -53,7 +53,7 @@ impl ExampleOidc {
             .form_with_password()
             .ok_or_else(|| page.unexpected_page())?;
         if *tries > 0 && self.quirk != Quirk::RetriesPasswords {
-            return Err(IdpError::Authentication(format!(
+            return Err(IdpError::bad_credentials(format!(
                 "the identity provider refused the password of {}; it is not tried again",
                 self.username
             )));
@@ -89,13 +89,13 @@ impl ExampleOidc {
 #[async_trait]
 impl IdentityProvider for ExampleOidc {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
-        Err(IdpError::Unsupported("the example speaks OIDC only".into()))
+        Err(IdpError::unsupported("the example speaks OIDC only"))
     }
 
     async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
         match (self.quirk, self.login(req).await) {
             (Quirk::EverythingIsAuthentication, Err(e)) => {
-                Err(IdpError::Authentication(e.to_string()))
+                Err(IdpError::bad_credentials(e))
             }
             (_, result) => result,
         }
@@ -109,11 +109,11 @@ fn build_with(
 ) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let issuer = settings
         .get(IdpSettings::URL)
-        .ok_or_else(|| IdpError::InvalidConfiguration("web_identity_auth_url is not set".into()))?;
+        .ok_or_else(|| IdpError::configuration("web_identity_auth_url is not set"))?;
     AuthUrl::parse(issuer)?;
     let username = settings
         .get(IdpSettings::USERNAME)
-        .ok_or_else(|| IdpError::InvalidConfiguration("web_identity_username is not set".into()))?;
+        .ok_or_else(|| IdpError::configuration("web_identity_username is not set"))?;
     Ok(Box::new(ExampleOidc {
         issuer: issuer.to_string(),
         username: username.to_string(),

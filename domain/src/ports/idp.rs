@@ -63,10 +63,10 @@ impl AuthUrl {
     /// Splits an `http` or `https` URL; the host is lower-cased.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] for any other text.
+    /// [`IdpErrorKind::Configuration`] for any other text.
     pub fn parse(raw: &str) -> Result<Self, IdpError> {
         let bad = || {
-            IdpError::InvalidConfiguration(format!(
+            IdpError::configuration(format!(
                 "invalid identity-provider URL {raw:?}: expected http:// or https://"
             ))
         };
@@ -154,16 +154,40 @@ impl ProbeResponse {
     }
 }
 
+/// One value of [`IdpSettings`] and where it came from.
+#[derive(Clone, PartialEq, Eq)]
+struct IdpValue {
+    value: String,
+    origin: String,
+}
+
 /// An adapter's settings: the login's common values under well-known keys
 /// ([`IdpSettings::URL`], [`IdpSettings::USERNAME`], [`IdpSettings::MFA_TYPE`]), the adapter's own
-/// profile keys (namespaced `<name>_*`), and the secrets the user gave up front.
+/// profile keys (namespaced `<name>_*`), each with where it came from (file and line, environment
+/// variable or flag), and the secrets the user gave up front.
 ///
 /// Adapters deserialise what they need from it. `Debug` never shows the secrets.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct IdpSettings {
-    values: BTreeMap<String, String>,
+    values: BTreeMap<String, IdpValue>,
     password: Option<Secret>,
     mfa_code: Option<Secret>,
+}
+
+impl fmt::Debug for IdpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values may be URLs whose query carries state; keys and origins tell settings apart.
+        let keys: BTreeMap<&str, &str> = self
+            .values
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.origin.as_str()))
+            .collect();
+        f.debug_struct("IdpSettings")
+            .field("keys", &keys)
+            .field("password_given", &self.password.is_some())
+            .field("mfa_code_given", &self.mfa_code.is_some())
+            .finish()
+    }
 }
 
 impl IdpSettings {
@@ -175,6 +199,13 @@ impl IdpSettings {
     pub const MFA_TYPE: &'static str = "mfa_type";
     /// Key of the longest wait for a push or an SMS (a duration such as `90s`), when configured.
     pub const MFA_WAIT: &'static str = "mfa_wait_timeout";
+    /// The origin [`IdpSettings::from_pairs`] gives its values.
+    pub const GIVEN: &'static str = "the settings given";
+
+    /// No settings.
+    pub fn new() -> Self {
+        IdpSettings::default()
+    }
 
     /// Adds the password and MFA code given up front (`-P`, the password store, `-o`).
     #[must_use]
@@ -194,31 +225,71 @@ impl IdpSettings {
         self.mfa_code.as_ref()
     }
 
-    /// Builds settings from key/value pairs.
+    /// Builds settings from key/value pairs, each with the origin [`IdpSettings::GIVEN`].
     pub fn from_pairs<I, K, V>(pairs: I) -> Self
     where
         I: IntoIterator<Item = (K, V)>,
         K: Into<String>,
         V: Into<String>,
     {
-        IdpSettings {
-            values: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-            password: None,
-            mfa_code: None,
+        let mut settings = IdpSettings::new();
+        for (k, v) in pairs {
+            settings.insert(k, v, IdpSettings::GIVEN);
         }
+        settings
+    }
+
+    /// Sets `key` to `value`, which came from `origin` (`profile `x` at ~/.aws/config:12`,
+    /// `environment variable SAML_USERNAME`, `flag --username`); replaces an earlier value.
+    pub fn insert(
+        &mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+        origin: impl Into<String>,
+    ) {
+        self.values.insert(
+            key.into(),
+            IdpValue {
+                value: value.into(),
+                origin: origin.into(),
+            },
+        );
+    }
+
+    /// [`IdpSettings::insert`], by value.
+    #[must_use]
+    pub fn with(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+        origin: impl Into<String>,
+    ) -> Self {
+        self.insert(key, value, origin);
+        self
     }
 
     /// One value.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key).map(String::as_str)
+        self.values.get(key).map(|v| v.value.as_str())
+    }
+
+    /// Where a value came from.
+    pub fn origin(&self, key: &str) -> Option<&str> {
+        self.values.get(key).map(|v| v.origin.as_str())
     }
 
     /// Every value, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.values.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.values
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.value.as_str()))
+    }
+
+    /// Every value with its origin, sorted by key: `(key, value, origin)`.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.values
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.value.as_str(), v.origin.as_str()))
     }
 }
 
@@ -260,6 +331,75 @@ impl fmt::Debug for HttpSettings {
     }
 }
 
+/// State that the adapters taking part in one login share in memory: the IdP session (cookies)
+/// that a federated sign-in leaves for the adapter that handed the user over (Azure AD to ADFS).
+///
+/// The domain does not know what is kept: the support crate keeps its cookie store here. Clones
+/// share the state; [`IdpSession::new`] starts an empty one.
+#[derive(Clone, Default)]
+pub struct IdpSession(Arc<OnceLock<Arc<dyn std::any::Any + Send + Sync>>>);
+
+impl IdpSession {
+    /// An empty session.
+    pub fn new() -> Self {
+        IdpSession::default()
+    }
+
+    /// The state kept in the session, made by `init` when there is none yet; `None` when the
+    /// session holds state of another type.
+    pub fn get_or_init<T: std::any::Any + Send + Sync>(
+        &self,
+        init: impl FnOnce() -> Arc<T>,
+    ) -> Option<Arc<T>> {
+        let any = self.0.get_or_init(|| {
+            let made: Arc<dyn std::any::Any + Send + Sync> = init();
+            made
+        });
+        Arc::clone(any).downcast::<T>().ok()
+    }
+
+    /// Whether two handles share one session.
+    pub fn same_as(&self, other: &IdpSession) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl fmt::Debug for IdpSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdpSession")
+            .field("started", &self.0.get().is_some())
+            .finish()
+    }
+}
+
+/// A sign-in at another identity provider, for an adapter that federates with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederationRequest {
+    /// The adapter asking (never chosen to serve the request).
+    pub from: &'static str,
+    /// The adapter to use, by name (`azuread_federation_provider`); else it is detected from the
+    /// URL, then from one probe of it, as for a profile's own login.
+    pub provider: Option<String>,
+    /// The settings for the federated adapter: the federation server's URL under
+    /// [`IdpSettings::URL`], the user name, `mfa_type`, `mfa_wait_timeout`, the secrets.
+    pub settings: IdpSettings,
+}
+
+/// Signs a user in at another identity provider and leaves the session in [`IdpDeps::session`].
+///
+/// Built by the app from the registry and handed to adapters in [`IdpDeps`], so that no adapter
+/// looks the registry up or depends on another adapter's crate.
+#[async_trait::async_trait]
+pub trait Federation: Send + Sync + fmt::Debug {
+    /// Picks the adapter for `request` and calls its [`IdentityProvider::authenticate`] with
+    /// `deps` (the same session, prompter, clock and HTTP settings as the caller's).
+    ///
+    /// # Errors
+    /// [`IdpErrorKind::Configuration`] when no adapter is found, naming the URL and the known
+    /// providers; otherwise what the federated adapter returns.
+    async fn authenticate(&self, request: FederationRequest, deps: IdpDeps) -> Result<(), IdpError>;
+}
+
 /// What an adapter receives instead of making it itself.
 #[derive(Clone)]
 pub struct IdpDeps {
@@ -271,12 +411,50 @@ pub struct IdpDeps {
     pub http: HttpSettings,
     /// The user's browser, for OIDC logins that finish there (`None`: not available).
     pub browser: Option<Arc<dyn crate::ports::browser::BrowserOpener>>,
+    /// Sign-ins at other identity providers, for federated users (`None`: not available).
+    pub federation: Option<Arc<dyn Federation>>,
+    /// State shared with the adapters a login hands the user to.
+    pub session: IdpSession,
+}
+
+impl IdpDeps {
+    /// Dependencies with no browser, no federation and a new session.
+    pub fn new(prompter: Arc<dyn Prompter>, clock: Arc<dyn Clock>, http: HttpSettings) -> Self {
+        IdpDeps {
+            prompter,
+            clock,
+            http,
+            browser: None,
+            federation: None,
+            session: IdpSession::new(),
+        }
+    }
+
+    /// With the user's browser.
+    #[must_use]
+    pub fn with_browser(
+        mut self,
+        browser: Option<Arc<dyn crate::ports::browser::BrowserOpener>>,
+    ) -> Self {
+        self.browser = browser;
+        self
+    }
+
+    /// With sign-ins at other identity providers.
+    #[must_use]
+    pub fn with_federation(mut self, federation: Option<Arc<dyn Federation>>) -> Self {
+        self.federation = federation;
+        self
+    }
 }
 
 impl fmt::Debug for IdpDeps {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IdpDeps")
             .field("http", &self.http)
+            .field("browser", &self.browser.is_some())
+            .field("federation", &self.federation.is_some())
+            .field("session", &self.session)
             .finish_non_exhaustive()
     }
 }
@@ -291,29 +469,31 @@ pub trait IdentityProvider: Send + Sync + fmt::Debug {
     /// Logs in (prompting through the injected prompter as needed) and returns a SAML response.
     ///
     /// # Errors
-    /// [`IdpError::Authentication`] for a wrong password or rejected MFA, [`IdpError::Provider`]
-    /// for network or IdP failures, [`IdpError::Unsupported`] when the adapter has no SAML.
+    /// An [`IdpError`] whose kind says what failed: [`IdpErrorKind::BadCredentials`] for a wrong
+    /// password, [`IdpErrorKind::MfaRejected`] or [`IdpErrorKind::MfaTimeout`] for a second factor,
+    /// [`IdpErrorKind::Unavailable`] or [`IdpErrorKind::UnexpectedPage`] for network or IdP
+    /// failures, [`IdpErrorKind::Unsupported`] when the adapter has no SAML.
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError>;
 
-    /// Logs in and leaves the IdP session in the shared cookie jar, without asking for an AWS
+    /// Logs in and leaves the IdP session in [`IdpDeps::session`], without asking for an AWS
     /// assertion: what another adapter needs when it hands a federated user over (Azure AD to
-    /// ADFS), then continues with the session cookies.
+    /// ADFS, through [`Federation`]), then continues with the session cookies.
     ///
     /// # Errors
-    /// As [`IdentityProvider::saml_assertion`]; [`IdpError::Unsupported`] by default.
+    /// As [`IdentityProvider::saml_assertion`]; [`IdpErrorKind::Unsupported`] by default.
     async fn authenticate(&self) -> Result<(), IdpError> {
-        Err(IdpError::Unsupported(
-            "this identity provider cannot log in for another one".into(),
+        Err(IdpError::unsupported(
+            "this identity provider cannot log in for another one",
         ))
     }
     /// Logs in with OpenID Connect and returns an ID token for `req`'s client.
     ///
     /// # Errors
-    /// As [`IdentityProvider::saml_assertion`]; [`IdpError::Unsupported`] by default.
+    /// As [`IdentityProvider::saml_assertion`]; [`IdpErrorKind::Unsupported`] by default.
     async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
         let _ = req;
-        Err(IdpError::Unsupported(
-            "this identity provider has no OIDC login".into(),
+        Err(IdpError::unsupported(
+            "this identity provider has no OIDC login",
         ))
     }
 }
@@ -333,25 +513,265 @@ pub struct OidcRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdToken(pub Secret);
 
-/// An identity-provider failure. Messages never contain secrets.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What kind of failure an identity-provider login met, which says what the caller can do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum IdpError {
+pub enum IdpErrorKind {
+    /// The IdP refused the user: a wrong user name or password, a locked or disabled account, a
+    /// login the user denied.
+    BadCredentials,
+    /// The IdP refused the second factor: a wrong one-time code, a push the user denied.
+    MfaRejected,
+    /// A push or an SMS got no answer within `mfa_wait_timeout`.
+    MfaTimeout,
+    /// The IdP answered a page or document the adapter does not know how to go on from.
+    UnexpectedPage,
+    /// The IdP could not be reached, did not answer in time, or answered an error status.
+    Unavailable,
     /// The profile's settings are wrong or incomplete.
-    #[error("{0}")]
-    InvalidConfiguration(String),
-    /// The IdP refused the user (bad password, MFA rejected).
-    #[error("authentication failed: {0}")]
-    Authentication(String),
-    /// The IdP could not be reached or answered something unusable.
-    #[error("{0}")]
-    Provider(String),
-    /// The adapter does not do this.
-    #[error("{0}")]
-    Unsupported(String),
-    /// A question to the user got no answer (no terminal, Ctrl-D).
-    #[error("{0}")]
-    Prompt(#[from] crate::ports::prompter::PromptError),
+    Configuration,
+    /// The adapter cannot do what this login needs (a factor, a flow, a protocol).
+    Unsupported,
+    /// A question to the user got no answer (no terminal, Ctrl-C, Ctrl-D).
+    Prompt,
+}
+
+impl IdpErrorKind {
+    /// Lower-case name, as fixtures and tests write it (`bad_credentials`, `mfa_timeout`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdpErrorKind::BadCredentials => "bad_credentials",
+            IdpErrorKind::MfaRejected => "mfa_rejected",
+            IdpErrorKind::MfaTimeout => "mfa_timeout",
+            IdpErrorKind::UnexpectedPage => "unexpected_page",
+            IdpErrorKind::Unavailable => "unavailable",
+            IdpErrorKind::Configuration => "configuration",
+            IdpErrorKind::Unsupported => "unsupported",
+            IdpErrorKind::Prompt => "prompt",
+        }
+    }
+
+    /// The kind named by [`IdpErrorKind::as_str`].
+    pub fn parse(name: &str) -> Option<Self> {
+        [
+            IdpErrorKind::BadCredentials,
+            IdpErrorKind::MfaRejected,
+            IdpErrorKind::MfaTimeout,
+            IdpErrorKind::UnexpectedPage,
+            IdpErrorKind::Unavailable,
+            IdpErrorKind::Configuration,
+            IdpErrorKind::Unsupported,
+            IdpErrorKind::Prompt,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
+    /// Whether the IdP refused the user or a factor (the login can be tried again with other
+    /// answers; nothing is wrong with the set-up).
+    pub fn is_authentication(self) -> bool {
+        matches!(
+            self,
+            IdpErrorKind::BadCredentials | IdpErrorKind::MfaRejected | IdpErrorKind::MfaTimeout
+        )
+    }
+}
+
+impl fmt::Display for IdpErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An identity-provider failure: a [kind](IdpErrorKind), what happened, the step of the login and
+/// the host it happened at (when known), and the underlying error.
+///
+/// The message is built from those parts: `authentication failed: ` for the kinds that are
+/// refusals, then `<host>: `, what happened, and ` during <step>`.
+/// The underlying error is not repeated in the message; it is [`std::error::Error::source`].
+/// Messages never contain secrets: hosts are host names, never URLs with their query.
+///
+/// Two errors are equal when kind, message, step and host are (the source is not compared).
+#[derive(Clone)]
+pub struct IdpError {
+    kind: IdpErrorKind,
+    message: String,
+    step: Option<String>,
+    host: Option<String>,
+    prompt: Option<crate::ports::prompter::PromptError>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl IdpError {
+    /// An error of `kind` saying `message`.
+    pub fn new(kind: IdpErrorKind, message: impl fmt::Display) -> Self {
+        IdpError {
+            kind,
+            message: message.to_string(),
+            step: None,
+            host: None,
+            prompt: None,
+            source: None,
+        }
+    }
+
+    /// [`IdpErrorKind::Configuration`].
+    pub fn configuration(message: impl fmt::Display) -> Self {
+        IdpError::new(IdpErrorKind::Configuration, message)
+    }
+
+    /// [`IdpErrorKind::BadCredentials`].
+    pub fn bad_credentials(message: impl fmt::Display) -> Self {
+        IdpError::new(IdpErrorKind::BadCredentials, message)
+    }
+
+    /// [`IdpErrorKind::MfaRejected`].
+    pub fn mfa_rejected(message: impl fmt::Display) -> Self {
+        IdpError::new(IdpErrorKind::MfaRejected, message)
+    }
+
+    /// [`IdpErrorKind::MfaTimeout`].
+    pub fn mfa_timeout(message: impl fmt::Display) -> Self {
+        IdpError::new(IdpErrorKind::MfaTimeout, message)
+    }
+
+    /// [`IdpErrorKind::UnexpectedPage`].
+    pub fn unexpected_page(message: impl fmt::Display) -> Self {
+        IdpError::new(IdpErrorKind::UnexpectedPage, message)
+    }
+
+    /// [`IdpErrorKind::Unavailable`].
+    pub fn unavailable(message: impl fmt::Display) -> Self {
+        IdpError::new(IdpErrorKind::Unavailable, message)
+    }
+
+    /// [`IdpErrorKind::Unsupported`].
+    pub fn unsupported(message: impl fmt::Display) -> Self {
+        IdpError::new(IdpErrorKind::Unsupported, message)
+    }
+
+    /// Records the step of the login that failed (`posting the password`).
+    #[must_use]
+    pub fn at_step(mut self, step: impl Into<String>) -> Self {
+        self.step = Some(step.into());
+        self
+    }
+
+    /// Records the host that failed or refused (`idp.example.com` or `host:port`).
+    #[must_use]
+    pub fn at_host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// Keeps the underlying error as the [`source`](std::error::Error::source).
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// Adds `context` to the message (`... (the federated sign-in through adfs)`), keeping the
+    /// kind, step, host and source.
+    #[must_use]
+    pub fn in_context(mut self, context: &str) -> Self {
+        self.message = format!("{} {context}", self.message);
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> IdpErrorKind {
+        self.kind
+    }
+
+    /// What happened, without the step and the host.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The step of the login, when known.
+    pub fn step(&self) -> Option<&str> {
+        self.step.as_deref()
+    }
+
+    /// The host, when known.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+
+    /// The prompt failure behind an [`IdpErrorKind::Prompt`] error.
+    pub fn prompt_error(&self) -> Option<&crate::ports::prompter::PromptError> {
+        self.prompt.as_ref()
+    }
+
+    /// Whether the IdP refused the user or a factor ([`IdpErrorKind::is_authentication`]).
+    pub fn is_authentication(&self) -> bool {
+        self.kind.is_authentication()
+    }
+}
+
+impl fmt::Display for IdpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if matches!(
+            self.kind,
+            IdpErrorKind::BadCredentials | IdpErrorKind::MfaRejected
+        ) {
+            f.write_str("authentication failed: ")?;
+        }
+        if let Some(host) = &self.host {
+            write!(f, "{host}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(step) = &self.step {
+            write!(f, " during {step}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for IdpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("IdpError");
+        d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(step) = &self.step {
+            d.field("step", step);
+        }
+        if let Some(host) = &self.host {
+            d.field("host", host);
+        }
+        if let Some(source) = &self.source {
+            d.field("source", &source.to_string());
+        }
+        d.finish()
+    }
+}
+
+impl PartialEq for IdpError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.message == other.message
+            && self.step == other.step
+            && self.host == other.host
+            && self.prompt == other.prompt
+    }
+}
+
+impl Eq for IdpError {}
+
+impl std::error::Error for IdpError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<crate::ports::prompter::PromptError> for IdpError {
+    fn from(e: crate::ports::prompter::PromptError) -> Self {
+        let mut err = IdpError::new(IdpErrorKind::Prompt, e.to_string());
+        err.prompt = Some(e);
+        err
+    }
 }
 
 /// Picks and builds the identity-provider adapter for one login, only when it is needed (a
@@ -362,7 +782,7 @@ pub trait IdpConnector: Send + Sync {
     /// URL, else the one whose probe matcher accepts one probe response; built with its settings.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] for an unknown name or an undetectable provider,
+    /// [`IdpErrorKind::Configuration`] for an unknown name or an undetectable provider,
     /// naming the URL and the known providers.
     async fn connect(&self) -> Result<Box<dyn IdentityProvider>, IdpError>;
 }
@@ -623,7 +1043,7 @@ mod tests {
         false
     }
     fn build(_: &IdpSettings, _: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
-        Err(IdpError::Unsupported("test".into()))
+        Err(IdpError::unsupported("test"))
     }
     const fn rec(
         crate_name: &'static str,

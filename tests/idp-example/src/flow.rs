@@ -67,7 +67,7 @@ impl ExampleIdp {
             }
             let request = if let Some(form) = page.form_by_id(LOGIN_FORM) {
                 if password_sent {
-                    return Err(IdpError::Authentication(format!(
+                    return Err(IdpError::bad_credentials(format!(
                         "{} refused the user name or password (not tried again, so that the account is not locked)",
                         display_url(response.url())
                     )));
@@ -79,19 +79,19 @@ impl ExampleIdp {
                 self.fill_login(form)?.step(STEP_PASSWORD)
             } else if let Some(form) = page.form_by_id(OTP_FORM) {
                 if !self.settings.answers_codes() {
-                    return Err(IdpError::Authentication(format!(
+                    return Err(IdpError::bad_credentials(format!(
                         "{} asks for a one-time code, but mfa_type is none",
                         display_url(response.url())
                     )));
                 }
                 if codes_sent == MAX_CODES {
-                    return Err(IdpError::Authentication(format!(
+                    return Err(IdpError::bad_credentials(format!(
                         "{} refused {MAX_CODES} one-time codes",
                         display_url(response.url())
                     )));
                 }
                 if form.input(self.settings.otp_field()).is_none() {
-                    return Err(IdpError::Provider(format!(
+                    return Err(IdpError::unavailable(format!(
                         "the one-time-code form at {} has no input named {:?} (see example_otp_field)",
                         display_url(response.url()),
                         self.settings.otp_field()
@@ -107,7 +107,7 @@ impl ExampleIdp {
             };
             response = self.http.follow(request).await?;
         }
-        Err(IdpError::Provider(format!(
+        Err(IdpError::unavailable(format!(
             "the login at {} went through more than {MAX_PAGES} pages",
             display_url(self.settings.url())
         )))
@@ -141,7 +141,7 @@ impl ExampleIdp {
 /// The form's request, refused when it would put a secret in a URL (a `GET` form).
 fn post_only(form: Form, page_url: &str) -> Result<HttpRequest, IdpError> {
     if form.method() != Method::Post {
-        return Err(IdpError::Provider(format!(
+        return Err(IdpError::unavailable(format!(
             "the form at {} would send a secret in a URL; refusing to submit it",
             display_url(page_url)
         )));

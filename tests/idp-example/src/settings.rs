@@ -49,9 +49,9 @@ impl ExampleSettings {
     /// Keys of other adapters are ignored; empty values count as not set.
     ///
     /// # Errors
-    /// [`IdpError::InvalidConfiguration`] when the URL is missing or not `http(s)`, an
+    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http(s)`, an
     /// `example_*` key is unknown (the message names it), or `mfa_type` is not `auto`, `code` or
-    /// `none`; [`IdpError::Unsupported`] for `mfa_type = push`.
+    /// `none`; [`IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) for `mfa_type = push`.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
         let common = [
             IdpSettings::URL,
@@ -66,14 +66,14 @@ impl ExampleSettings {
             .map(|(k, v)| (k.to_string(), serde_json::Value::from(v.trim())))
             .collect();
         if !map.contains_key(IdpSettings::URL) {
-            return Err(IdpError::InvalidConfiguration(
+            return Err(IdpError::configuration(
                 "the example identity provider needs the URL its login starts at (saml_auth_url)"
-                    .into(),
+                    ,
             ));
         }
         let mut parsed: ExampleSettings = serde_json::from_value(serde_json::Value::Object(map))
             .map_err(|e| {
-                IdpError::InvalidConfiguration(format!(
+                IdpError::configuration(format!(
                     "invalid settings for the example identity provider: {e}"
                 ))
             })?;
@@ -82,13 +82,13 @@ impl ExampleSettings {
         match parsed.mfa_type.as_str() {
             "auto" | "code" | "none" => {}
             "push" => {
-                return Err(IdpError::Unsupported(format!(
+                return Err(IdpError::unsupported(format!(
                     "the example identity provider at {} answers one-time codes only; mfa_type = push is not supported",
                     display_url(&parsed.url)
                 )));
             }
             other => {
-                return Err(IdpError::InvalidConfiguration(format!(
+                return Err(IdpError::configuration(format!(
                     "invalid mfa_type {other:?} for the example identity provider: expected auto, code or none"
                 )));
             }
