@@ -81,12 +81,10 @@ impl AppConnector {
 #[async_trait::async_trait]
 impl IdpConnector for AppConnector {
     async fn connect(&self) -> Result<Box<dyn IdentityProvider>, IdpError> {
-        let registry = registry().map_err(|e| IdpError::configuration(e))?;
+        let registry = registry().map_err(IdpError::configuration)?;
         let url = AuthUrl::parse(&self.url)?;
         let reg = match &self.provider {
-            Some(name) => registry
-                .get(name)
-                .map_err(|e| IdpError::configuration(e))?,
+            Some(name) => registry.get(name).map_err(IdpError::configuration)?,
             None => match registry.detect_by_url(&url) {
                 Some(r) => r,
                 None => {
@@ -124,12 +122,12 @@ impl IdpConnector for AppConnector {
         pairs.extend(self.adapter_keys(reg.name()));
         let settings =
             IdpSettings::from_pairs(pairs).with_secrets(self.password(), self.mfa_code.clone());
-        let deps = IdpDeps {
-            browser: self.browser.clone(),
-            prompter: Arc::clone(&self.prompter),
-            clock: Arc::clone(&self.clock),
-            http: self.http.clone(),
-        };
+        let deps = IdpDeps::new(
+            Arc::clone(&self.prompter),
+            Arc::clone(&self.clock),
+            self.http.clone(),
+        )
+        .with_browser(self.browser.clone());
         reg.build(&settings, deps)
     }
 }

@@ -464,8 +464,7 @@ impl Login {
         };
         if username.is_empty() {
             return Err(IdpError::configuration(
-                "no user name for the ad fs login: set saml_username or answer the prompt"
-                    ,
+                "no user name for the ad fs login: set saml_username or answer the prompt",
             ));
         }
         progress.username = Some(username.clone());
@@ -605,7 +604,7 @@ mod tests {
         );
         let e = refuse_windows_auth(&wia).unwrap_err();
         assert!(
-            matches!(&e, IdpError::Unsupported(m) if m.contains("kerberos/ntlm") && m.contains("/adfs/ls/wia") && !m.contains("client-request-id")),
+            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported && {let m = err_.to_string(); m.contains("kerberos/ntlm") && m.contains("/adfs/ls/wia") && !m.contains("client-request-id")}),
             "{e:?}"
         );
         let basic = HttpResponse::new(

@@ -9,7 +9,7 @@ use crate::{adfs, fixture_dir, fixture_page};
 use aws_runas_domain::Secret;
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
-use aws_runas_domain::ports::idp::{HttpSettings, IdpDeps, IdpError, IdpSettings};
+use aws_runas_domain::ports::idp::{HttpSettings, IdpDeps, IdpSettings};
 use aws_runas_idp_testkit::{MockRequest, MockResponse, MockServer, ScriptedPrompter};
 use serde::Deserialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -164,6 +164,8 @@ async fn check(name: &str) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let jar = dir.path().join(".aws_runas.cookies");
     let deps = IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(Timestamp::from_unix(1_795_521_600))),
@@ -247,13 +249,21 @@ async fn check(name: &str) {
             },
             Err(e),
         ) => {
-            let kind_ok = matches!(
-                (kind.as_str(), e),
-                ("authentication", IdpError::Authentication(_))
-                    | ("provider", IdpError::Provider(_))
-                    | ("unsupported", IdpError::Unsupported(_))
-                    | ("invalid_configuration", IdpError::InvalidConfiguration(_))
-            );
+            let kind_ok = match kind.as_str() {
+                "authentication" => e.is_authentication(),
+                "provider" => matches!(
+                    e.kind(),
+                    aws_runas_domain::ports::idp::IdpErrorKind::Unavailable
+                        | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage
+                ),
+                "unsupported" => {
+                    e.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported
+                }
+                "invalid_configuration" => {
+                    e.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
+                }
+                _ => false,
+            };
             if !kind_ok {
                 failures.push(format!("expected a {kind} error, got {e:?}"));
             }

@@ -6,8 +6,7 @@ use aws_runas_domain::Secret;
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
-    AuthUrl, HttpSettings, IdpDeps, IdpError, IdpSettings, MfaKind, ProbeResponse, Protocol,
-    registry,
+    AuthUrl, HttpSettings, IdpDeps, IdpSettings, MfaKind, ProbeResponse, Protocol, registry,
 };
 use aws_runas_idp_support::HttpClient;
 use aws_runas_idp_testkit::{MockResponse, MockServer, ScriptedPrompter};
@@ -115,6 +114,8 @@ fn http() -> HttpSettings {
 
 fn deps() -> IdpDeps {
     IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         browser: None,
         prompter: Arc::new(ScriptedPrompter::new()),
         clock: Arc::new(FixedClock(Timestamp::from_unix(1_795_521_600))),
@@ -135,17 +136,19 @@ fn bad_settings_are_refused_when_building() {
     ])
     .unwrap_err();
     assert!(
-        matches!(&unknown, IdpError::InvalidConfiguration(m) if m.contains("`adfs_rp`")),
+        matches!(&unknown, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("`adfs_rp`")}),
         "{unknown:?}"
     );
-    assert!(matches!(build(&[]), Err(IdpError::InvalidConfiguration(_))));
+    assert!(
+        matches!(build(&[]), Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration)
+    );
     assert!(matches!(
         build(&[("url", "sts.example.com/adfs/ls/")]),
-        Err(IdpError::InvalidConfiguration(_))
+        Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
     ));
     assert!(matches!(
         build(&[("url", "https://sts.example.com"), ("mfa_type", "sms")]),
-        Err(IdpError::InvalidConfiguration(_))
+        Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
     ));
 }
 

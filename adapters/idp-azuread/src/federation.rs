@@ -7,7 +7,8 @@
 use crate::settings::AzureAdSettings;
 use aws_runas_domain::Secret;
 use aws_runas_domain::ports::idp::{
-    AuthUrl, IdentityProvider, IdpDeps, IdpError, IdpRegistration, IdpSettings, registry,
+    AuthUrl, IdentityProvider, IdpDeps, IdpError, IdpErrorKind, IdpRegistration, IdpSettings,
+    registry,
 };
 use aws_runas_idp_support::{HttpClient, display_url};
 
@@ -23,11 +24,11 @@ pub(crate) async fn find_adapter(
     url: &str,
     http: &HttpClient,
 ) -> Result<&'static IdpRegistration, IdpError> {
-    let registry = registry().map_err(|e| IdpError::configuration(e))?;
+    let registry = registry().map_err(IdpError::configuration)?;
     if let Some(name) = settings.federation_provider() {
-        let reg = registry.get(name).map_err(|e| {
-            IdpError::configuration(format!("azuread_federation_provider: {e}"))
-        })?;
+        let reg = registry
+            .get(name)
+            .map_err(|e| IdpError::configuration(format!("azuread_federation_provider: {e}")))?;
         if reg.name() == crate::NAME {
             return Err(IdpError::configuration(
                 "azuread_federation_provider names azuread itself: name the identity provider Azure AD federates with (adfs, for example)",
@@ -108,16 +109,13 @@ pub(crate) async fn sign_in(
 /// The federated adapter's error, saying where it happened.
 fn in_context(e: IdpError, name: &str, at: &str) -> IdpError {
     let context = format!("(the federated sign-in of azure ad through {name} at {at})");
-    match e {
-        IdpError::Authentication(m) => IdpError::bad_credentials(format!("{m} {context}")),
-        IdpError::Provider(m) => IdpError::unavailable(format!("{m} {context}")),
-        IdpError::InvalidConfiguration(m) => {
-            IdpError::configuration(format!("{m} {context}"))
-        }
-        IdpError::Unsupported(m) => IdpError::unsupported(format!(
-            "the {name} adapter cannot sign in for azure ad: {m} {context}"
+    match e.kind() {
+        IdpErrorKind::Prompt => e,
+        IdpErrorKind::Unsupported => IdpError::unsupported(format!(
+            "the {name} adapter cannot sign in for azure ad: {} {context}",
+            e.message()
         )),
-        other => other,
+        _ => e.in_context(&context),
     }
 }
 
@@ -138,11 +136,11 @@ mod tests {
         );
         assert!(matches!(
             in_context(IdpError::unsupported("no"), "forms", at),
-            IdpError::Unsupported(m) if m.starts_with("the forms adapter cannot sign in for azure ad")
+            err_ if err_.kind() == IdpErrorKind::Unsupported && {let m = err_.to_string(); m.starts_with("the forms adapter cannot sign in for azure ad")}
         ));
         assert_eq!(
-            in_context(IdpError::Prompt(PromptError::NoTerminal), "adfs", at),
-            IdpError::Prompt(PromptError::NoTerminal)
+            in_context(IdpError::from(PromptError::NoTerminal), "adfs", at),
+            IdpError::from(PromptError::NoTerminal)
         );
     }
 }

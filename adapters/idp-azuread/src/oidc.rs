@@ -268,7 +268,7 @@ mod tests {
         ] {
             let e = Tenant::from_url(url).unwrap_err();
             assert!(
-                matches!(e, IdpError::InvalidConfiguration(_)),
+                matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration),
                 "{url}: {e:?}"
             );
             assert!(e.to_string().contains("<tenant>/oauth2/v2.0"), "{e}");

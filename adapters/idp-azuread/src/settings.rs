@@ -91,7 +91,7 @@ impl AzureAdSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
     /// `mfa_type` is not `auto`, `none`, `code` or `push`, when `mfa_wait_timeout` is not a
     /// duration, or for an unknown `azuread_*` key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
@@ -113,9 +113,8 @@ impl AzureAdSettings {
             .iter()
             .filter(|(k, _)| common.contains(k) || k.starts_with(PREFIX))
             .map(|(k, v)| (k.to_string(), v.to_string()));
-        let raw = Raw::deserialize(MapDeserializer::<_, ValueError>::new(pairs)).map_err(|e| {
-            IdpError::configuration(format!("invalid azuread settings: {e}"))
-        })?;
+        let raw = Raw::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
+            .map_err(|e| IdpError::configuration(format!("invalid azuread settings: {e}")))?;
         let url = raw.url.trim().to_string();
         AuthUrl::parse(&url)?;
         let mfa_text = raw.mfa_type.unwrap_or_default();
@@ -245,12 +244,12 @@ mod tests {
 
         let missing = parse(&[("username", "jane")]).unwrap_err();
         assert!(
-            matches!(&missing, IdpError::InvalidConfiguration(m) if m.contains("saml_auth_url")),
+            matches!(&missing, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("saml_auth_url")}),
             "{missing:?}"
         );
         assert!(matches!(
             parse(&[("url", "myapps.microsoft.com/signin/x")]),
-            Err(IdpError::InvalidConfiguration(_))
+            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
         ));
         let mfa = parse(&[("url", URL), ("mfa_type", "sms")])
             .unwrap_err()

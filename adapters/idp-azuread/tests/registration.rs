@@ -5,8 +5,7 @@ use aws_runas_domain::Secret;
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
-    AuthUrl, HttpSettings, IdpDeps, IdpError, IdpSettings, MfaKind, ProbeResponse, Protocol,
-    registry,
+    AuthUrl, HttpSettings, IdpDeps, IdpSettings, MfaKind, ProbeResponse, Protocol, registry,
 };
 use aws_runas_idp_support::HttpClient;
 use aws_runas_idp_testkit::{MockResponse, MockServer, ScriptedPrompter};
@@ -131,6 +130,8 @@ fn http() -> HttpSettings {
 
 fn deps() -> IdpDeps {
     IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         browser: None,
         prompter: Arc::new(ScriptedPrompter::new()),
         clock: clock(),
@@ -149,17 +150,19 @@ fn bad_settings_are_refused_when_building() {
     };
     let unknown = build(&[("url", URL), ("azuread_app_id", "x")]).unwrap_err();
     assert!(
-        matches!(&unknown, IdpError::InvalidConfiguration(m) if m.contains("`azuread_app_id`")),
+        matches!(&unknown, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("`azuread_app_id`")}),
         "{unknown:?}"
     );
-    assert!(matches!(build(&[]), Err(IdpError::InvalidConfiguration(_))));
+    assert!(
+        matches!(build(&[]), Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration)
+    );
     assert!(matches!(
         build(&[("url", "myapps.microsoft.com/signin/x")]),
-        Err(IdpError::InvalidConfiguration(_))
+        Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
     ));
     assert!(matches!(
         build(&[("url", URL), ("mfa_type", "voice")]),
-        Err(IdpError::InvalidConfiguration(m)) if m.contains("voice")
+        Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("voice")}
     ));
     // The user name is never required up front.
     assert!(build(&[("url", URL)]).is_ok());

@@ -85,6 +85,8 @@ pub(crate) fn with_secrets(
 /// Dependencies with the scripted prompter, a fixed clock, a 5 s timeout and the cookie jar.
 pub(crate) fn deps(prompter: &Arc<ScriptedPrompter>, jar: Option<&Path>) -> IdpDeps {
     IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(now())),

@@ -107,7 +107,7 @@ pub(crate) fn known_endpoints(realm: &str) -> OidcEndpoints {
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
 /// # Errors
-/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`KeycloakSettings::from_idp_settings`]
+/// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`KeycloakSettings::from_idp_settings`]
 /// refuses.
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = KeycloakSettings::from_idp_settings(settings)?;
@@ -154,7 +154,7 @@ mod tests {
         }
         assert!(matches!(
             realm_base("not a url"),
-            Err(IdpError::InvalidConfiguration(_))
+            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
         ));
     }
 

@@ -51,7 +51,7 @@ impl KeycloakSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
     /// `mfa_type` is not `auto`, `none`, `code` or `push`, or for an unknown `keycloak_*` key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
         if settings
@@ -74,10 +74,9 @@ impl KeycloakSettings {
                     || k.starts_with(PREFIX)
             })
             .map(|(k, v)| (k.to_string(), v.to_string()));
-        let mut parsed = KeycloakSettings::deserialize(MapDeserializer::<_, ValueError>::new(
-            pairs,
-        ))
-        .map_err(|e| IdpError::configuration(format!("invalid keycloak settings: {e}")))?;
+        let mut parsed =
+            KeycloakSettings::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
+                .map_err(|e| IdpError::configuration(format!("invalid keycloak settings: {e}")))?;
         parsed.url = parsed.url.trim().to_string();
         AuthUrl::parse(&parsed.url)?;
         let mfa = parsed.mfa_type.trim().to_ascii_lowercase();
@@ -172,11 +171,13 @@ mod tests {
 
         let missing = parse(&[("username", "jane")]).unwrap_err();
         assert!(
-            matches!(&missing, IdpError::InvalidConfiguration(m) if m.contains("saml_auth_url")),
+            matches!(&missing, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("saml_auth_url")}),
             "{missing:?}"
         );
         let scheme = parse(&[("url", "ftp://idp.example.test/realms/x")]).unwrap_err();
-        assert!(matches!(scheme, IdpError::InvalidConfiguration(_)));
+        assert!(
+            matches!(&scheme, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration)
+        );
         let mfa = parse(&[("url", URL), ("mfa_type", "sms")])
             .unwrap_err()
             .to_string();

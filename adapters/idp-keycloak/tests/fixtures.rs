@@ -13,7 +13,7 @@ use crate::{fixture_dir, fixture_page, keycloak};
 use aws_runas_domain::Secret;
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
-use aws_runas_domain::ports::idp::{HttpSettings, IdpDeps, IdpError, IdpSettings, OidcRequest};
+use aws_runas_domain::ports::idp::{HttpSettings, IdpDeps, IdpSettings, OidcRequest};
 use aws_runas_idp_testkit::{MockRequest, MockResponse, MockServer, ScriptedPrompter};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -183,6 +183,8 @@ async fn check(name: &str) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let jar = dir.path().join(".aws_runas.cookies");
     let deps = IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(Timestamp::from_unix(NOW))),
@@ -269,12 +271,21 @@ async fn check(name: &str) {
             },
             Err(e),
         ) => {
-            let kind_ok = matches!(
-                (kind.as_str(), e),
-                ("authentication", IdpError::Authentication(_))
-                    | ("provider", IdpError::Provider(_))
-                    | ("invalid_configuration", IdpError::InvalidConfiguration(_))
-            );
+            let kind_ok = match kind.as_str() {
+                "authentication" => e.is_authentication(),
+                "provider" => matches!(
+                    e.kind(),
+                    aws_runas_domain::ports::idp::IdpErrorKind::Unavailable
+                        | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage
+                ),
+                "unsupported" => {
+                    e.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported
+                }
+                "invalid_configuration" => {
+                    e.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
+                }
+                _ => false,
+            };
             if !kind_ok {
                 failures.push(format!("expected a {kind} error, got {e:?}"));
             }

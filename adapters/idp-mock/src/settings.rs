@@ -174,7 +174,9 @@ mod tests {
 
     fn message(e: IdpError) -> String {
         match e {
-            IdpError::InvalidConfiguration(m) => m,
+            e if e.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration => {
+                e.to_string()
+            }
             other => panic!("expected InvalidConfiguration, got {other:?}"),
         }
     }

@@ -3,8 +3,8 @@
 
 use aws_runas_domain::ports::clock::{Clock, FixedClock};
 use aws_runas_domain::ports::idp::{
-    AuthUrl, HttpSettings, IdentityProvider, IdpDeps, IdpError, IdpRegistration, IdpSettings,
-    ProbeResponse, Protocol, registry,
+    AuthUrl, HttpSettings, IdentityProvider, IdpDeps, IdpRegistration, IdpSettings, ProbeResponse,
+    Protocol, registry,
 };
 use aws_runas_domain::saml::SamlResponse;
 use aws_runas_domain::{Secret, Timestamp};
@@ -25,6 +25,8 @@ fn now() -> Timestamp {
 
 fn deps(prompter: Arc<ScriptedPrompter>, clock: Arc<dyn Clock>) -> IdpDeps {
     IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         browser: None,
         prompter,
         clock,
@@ -274,7 +276,10 @@ fn bad_settings_fail_the_build_with_the_key_named() {
             )
             .unwrap_err();
         match e {
-            IdpError::InvalidConfiguration(m) => assert!(m.contains(named), "{m}"),
+            e if e.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration => {
+                let m = e.to_string();
+                assert!(m.contains(named), "{m}");
+            }
             other => panic!("{key}: expected InvalidConfiguration, got {other:?}"),
         }
     }

@@ -64,7 +64,7 @@ impl OidcSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, for an
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, for an
     /// unknown `oidc_*` key, an `oidc_flow` other than `browser` or `device`, or an `oidc_timeout`
     /// that is not a positive duration; each message names the key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
@@ -214,12 +214,12 @@ mod tests {
         );
         let missing = parse(&[("oidc_flow", "device")]).unwrap_err();
         assert!(
-            matches!(&missing, IdpError::InvalidConfiguration(m) if m.contains("web_identity_auth_url")),
+            matches!(&missing, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("web_identity_auth_url")}),
             "{missing:?}"
         );
         assert!(matches!(
             parse(&[("url", "login.example.test")]),
-            Err(IdpError::InvalidConfiguration(_))
+            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
         ));
         let flow = parse(&[("url", URL), ("oidc_flow", "popup")])
             .unwrap_err()

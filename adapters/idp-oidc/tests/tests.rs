@@ -45,6 +45,8 @@ fn http_settings() -> HttpSettings {
 
 fn deps(prompter: Arc<ScriptedPrompter>, browser: Option<Arc<dyn BrowserOpener>>) -> IdpDeps {
     IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         prompter,
         clock: Arc::new(FixedClock(now())),
         http: http_settings(),

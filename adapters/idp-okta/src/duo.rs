@@ -292,11 +292,11 @@ mod tests {
         ));
         assert!(matches!(
             duo_status(&reply(json!({"stat": "OK", "response": {"status_code": "deny", "result": "FAILURE", "reason": "User mistake"}}))),
-            Err(IdpError::Authentication(m)) if m.contains("User mistake")
+            Err(err_) if err_.is_authentication() && {let m = err_.to_string(); m.contains("User mistake")}
         ));
         assert!(matches!(
             duo_status(&reply(json!({"stat": "FAIL", "message": "Unknown transaction"}))),
-            Err(IdpError::Provider(m)) if m.contains("Unknown transaction")
+            Err(err_) if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); m.contains("Unknown transaction")}
         ));
     }
 }

@@ -183,13 +183,13 @@ mod tests {
         ];
         let e = choose(&o, MfaChoice::Auto, false).unwrap_err();
         assert!(
-            matches!(&e, IdpError::Unsupported(m) if m.contains("question (OKTA), webauthn (FIDO)") && m.contains("Okta Verify push")),
+            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported && {let m = err_.to_string(); m.contains("question (OKTA), webauthn (FIDO)") && m.contains("Okta Verify push")}),
             "{e:?}"
         );
         let push_only = vec![offer(Kind::Code, "token:hotp (OKTA)")];
         let e = choose(&push_only, MfaChoice::Push, false).unwrap_err();
         assert!(
-            matches!(&e, IdpError::InvalidConfiguration(m) if m.contains("mfa_type is push") && m.contains("token:hotp (OKTA)")),
+            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("mfa_type is push") && m.contains("token:hotp (OKTA)")}),
             "{e:?}"
         );
         let e = choose(&[], MfaChoice::Code, false).unwrap_err();

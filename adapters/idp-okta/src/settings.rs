@@ -85,7 +85,7 @@ impl OktaSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
     /// `mfa_type` is not `auto`, `none`, `code` or `push`, when `mfa_wait_timeout` is not a
     /// duration, or for any `okta_*` key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
@@ -209,7 +209,7 @@ mod tests {
         assert!(missing.contains("saml_auth_url"), "{missing}");
         assert!(matches!(
             parse(&[("url", "example.okta.com/home")]),
-            Err(IdpError::InvalidConfiguration(_))
+            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
         ));
         let mfa = parse(&[("url", URL), ("mfa_type", "sms")])
             .unwrap_err()

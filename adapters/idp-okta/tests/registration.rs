@@ -5,8 +5,7 @@ use aws_runas_domain::Secret;
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
-    AuthUrl, HttpSettings, IdpDeps, IdpError, IdpSettings, MfaKind, ProbeResponse, Protocol,
-    registry,
+    AuthUrl, HttpSettings, IdpDeps, IdpSettings, MfaKind, ProbeResponse, Protocol, registry,
 };
 use aws_runas_idp_support::HttpClient;
 use aws_runas_idp_testkit::{MockResponse, MockServer, ScriptedPrompter};
@@ -121,6 +120,8 @@ fn http() -> HttpSettings {
 
 fn deps() -> IdpDeps {
     IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         browser: None,
         prompter: Arc::new(ScriptedPrompter::new()),
         clock: Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
@@ -138,13 +139,15 @@ fn bad_settings_are_refused_when_building() {
     let url = "https://example.okta.com/home/amazon_aws/0oa1fake0001/272";
     let unknown = build(&[("url", url), ("okta_factor", "push")]).unwrap_err();
     assert!(
-        matches!(&unknown, IdpError::InvalidConfiguration(m) if m.contains("`okta_factor`")),
+        matches!(&unknown, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("`okta_factor`")}),
         "{unknown:?}"
     );
-    assert!(matches!(build(&[]), Err(IdpError::InvalidConfiguration(_))));
+    assert!(
+        matches!(build(&[]), Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration)
+    );
     assert!(matches!(
         build(&[("url", url), ("mfa_type", "sms")]),
-        Err(IdpError::InvalidConfiguration(_))
+        Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
     ));
     assert!(
         build(&[

@@ -44,6 +44,8 @@ async fn a_classic_sign_in_ends_with_a_session_cookie_in_the_jar() {
     let jar = dir.path().join(".aws_runas.cookies");
     let prompter = Arc::new(ScriptedPrompter::new().secret("fake-password-0001"));
     let deps = IdpDeps {
+        federation: None,
+        session: aws_runas_domain::ports::idp::IdpSession::new(),
         browser: None,
         prompter: prompter.clone(),
         clock: Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),

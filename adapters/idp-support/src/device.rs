@@ -237,7 +237,8 @@ impl OidcClient {
             Ok(token) => token,
             Err(e)
                 if e.kind() == IdpErrorKind::MfaTimeout
-                    && !failed.load(Ordering::SeqCst) && started.elapsed() >= bound =>
+                    && !failed.load(Ordering::SeqCst)
+                    && started.elapsed() >= bound =>
             {
                 return Err(IdpError::mfa_timeout(format!(
                     "the login at {verification} was not finished within {}; run the command again",

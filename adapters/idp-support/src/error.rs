@@ -165,10 +165,10 @@ impl From<IdpSupportError> for IdpError {
                 IdpError::unexpected_page(format!("bad redirect from {url}: {detail}"))
                     .at_step(step)
             }
-            IdpSupportError::TooManyRedirects { url, step, max } => IdpError::unexpected_page(
-                format!("more than {max} redirects starting at {url}"),
-            )
-            .at_step(step),
+            IdpSupportError::TooManyRedirects { url, step, max } => {
+                IdpError::unexpected_page(format!("more than {max} redirects starting at {url}"))
+                    .at_step(step)
+            }
             IdpSupportError::UnexpectedPage { url, step } => {
                 IdpError::unexpected_page(format!("unrecognised page at {url}")).at_step(step)
             }
@@ -289,6 +289,9 @@ mod tests {
         );
         let page = IdpError::from(IdpSupportError::unexpected_page("http://h/x?c=1", "login"));
         assert_eq!(page.kind(), IdpErrorKind::UnexpectedPage);
-        assert_eq!(page.to_string(), "unrecognised page at http://h/x during login");
+        assert_eq!(
+            page.to_string(),
+            "unrecognised page at http://h/x during login"
+        );
     }
 }

@@ -93,9 +93,9 @@ impl OidcEndpoints {
     /// Discovery requires; a document without one is taken to be `issuer`'s.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for a network failure, another error status, a document that is not
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for a network failure, another error status, a document that is not
     /// JSON, lacks the authorization or token endpoint, or names another issuer;
-    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for an issuer that is not an http(s) URL.
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for an issuer that is not an http(s) URL.
     pub async fn discover(
         http: &HttpClient,
         issuer: &str,
@@ -114,7 +114,7 @@ impl OidcEndpoints {
         }
         response.require_success()?;
         let bad = |detail: &str| {
-            IdpError::unavailable(format!(
+            IdpError::unexpected_page(format!(
                 "the openid configuration at {} {detail}",
                 display_url(&url)
             ))
@@ -420,10 +420,10 @@ impl AuthorizationSession {
     /// The code in `location` when it goes to the redirect URI; `None` when it goes elsewhere.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when the answer's `state` is not this login's ("state mismatch …
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when the answer's `state` is not this login's ("state mismatch …
     /// refusing the answer"), when it names another issuer (RFC 9207 `iss`), or carries no code;
-    /// [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when the provider answered `access_denied` (or asks for an
-    /// interactive login); [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for its other errors.
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when the provider answered `access_denied` (or asks for an
+    /// interactive login); [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for its other errors.
     pub fn accept_redirect(&self, location: &str) -> Result<Option<AuthorizationCode>, IdpError> {
         let Ok(url) = Url::parse(location.trim()) else {
             return Ok(None);
@@ -459,14 +459,14 @@ impl AuthorizationSession {
         }
         let state_ok = get("state").is_some_and(|s| constant_time_eq(s, self.state.expose()));
         if !state_ok {
-            return Err(IdpError::unavailable(format!(
+            return Err(IdpError::unexpected_page(format!(
                 "state mismatch in the answer sent to {target}: it does not belong to this login, so aws-runas is refusing the answer"
             )));
         }
         if let (Some(iss), Some(issuer)) = (get("iss"), self.issuer.as_deref())
             && iss.trim_end_matches('/') != issuer.trim_end_matches('/')
         {
-            return Err(IdpError::unavailable(format!(
+            return Err(IdpError::unexpected_page(format!(
                 "the answer sent to {target} comes from the issuer {}, not {}; refusing the answer",
                 display_url(iss),
                 display_url(issuer)
@@ -474,7 +474,7 @@ impl AuthorizationSession {
         }
         match get("code").filter(|c| !c.is_empty()) {
             Some(code) => Ok(Some(AuthorizationCode(Secret::new(code)))),
-            None => Err(IdpError::unavailable(format!(
+            None => Err(IdpError::unexpected_page(format!(
                 "the identity provider's answer sent to {target} carries no authorization code"
             ))),
         }
@@ -513,7 +513,7 @@ impl AuthorizationSession {
     /// (whatever its scheme: `http://127.0.0.1/…`, `app:/callback`), which is not fetched.
     ///
     /// # Errors
-    /// As [`HttpClient::send`] and [`Self::accept_redirect`]; [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for more
+    /// As [`HttpClient::send`] and [`Self::accept_redirect`]; [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for more
     /// than [`MAX_REDIRECTS`] redirects or one to a scheme that is not http(s) and not the
     /// redirect URI.
     pub async fn send(
@@ -534,7 +534,7 @@ impl AuthorizationSession {
                 return Ok(AuthorizationStep::Page(response));
             };
             let Some(next) = resolve(response.url(), location) else {
-                return Err(IdpError::unavailable(format!(
+                return Err(IdpError::unexpected_page(format!(
                     "bad redirect from {} during {step}: the location does not parse",
                     display_url(response.url())
                 )));
@@ -547,7 +547,7 @@ impl AuthorizationSession {
                 return Ok(AuthorizationStep::Code(code));
             }
             if !matches!(next.scheme(), "http" | "https") {
-                return Err(IdpError::unavailable(format!(
+                return Err(IdpError::unexpected_page(format!(
                     "bad redirect from {} during {step}: unsupported scheme {:?} (the redirect uri is {})",
                     display_url(response.url()),
                     next.scheme(),
@@ -556,7 +556,7 @@ impl AuthorizationSession {
             }
             request = redirected(&request, status, &next, &step)?;
         }
-        Err(IdpError::unavailable(format!(
+        Err(IdpError::unexpected_page(format!(
             "more than {MAX_REDIRECTS} redirects starting at {first} during {step}"
         )))
     }
@@ -591,7 +591,7 @@ fn redirected(
         match request.form_fields() {
             Some(fields) => out = out.form(fields.iter().cloned()),
             None => {
-                return Err(IdpError::unavailable(format!(
+                return Err(IdpError::unexpected_page(format!(
                     "the identity provider redirected a request with a body ({status}) during {step}; only forms can be sent again"
                 )));
             }
@@ -704,7 +704,7 @@ pub(crate) fn read_token_answer(
 ) -> Result<TokenAnswer, IdpError> {
     let at = display_url(endpoint);
     if response.body().len() > MAX_TOKEN_ANSWER {
-        return Err(IdpError::unavailable(format!(
+        return Err(IdpError::unexpected_page(format!(
             "the answer of the token endpoint at {at} is larger than {} KiB",
             MAX_TOKEN_ANSWER / 1024
         )));
@@ -723,7 +723,7 @@ pub(crate) fn read_token_answer(
         return Err(response.status_error().into());
     }
     let mut body = parsed.map_err(|e| {
-        IdpError::unavailable(format!(
+        IdpError::unexpected_page(format!(
             "the answer of the token endpoint at {at} is not a usable json document: {e}"
         ))
     })?;
@@ -739,10 +739,10 @@ pub(crate) fn read_token_answer(
         {
             Ok(TokenAnswer::Token(token))
         }
-        Some(_) => Err(IdpError::unavailable(format!(
+        Some(_) => Err(IdpError::unexpected_page(format!(
             "the token endpoint at {at} answered an id_token that is not a json web token"
         ))),
-        None => Err(IdpError::unavailable(format!(
+        None => Err(IdpError::unexpected_page(format!(
             "the token endpoint at {at} answered without an id_token: check that the client is an openid connect client and that the scope includes openid"
         ))),
     }
@@ -782,7 +782,7 @@ impl OidcClient {
     /// A client for the endpoints of `issuer`'s discovery document, or `known` when it has none.
     ///
     /// # Errors
-    /// As [`OidcEndpoints::discover`]; [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when there is no document and no
+    /// As [`OidcEndpoints::discover`]; [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when there is no document and no
     /// `known` endpoints.
     pub async fn discover(
         http: HttpClient,
@@ -794,7 +794,7 @@ impl OidcClient {
             (Some(found), _) => found,
             (None, Some(known)) => known,
             (None, None) => {
-                return Err(IdpError::unavailable(format!(
+                return Err(IdpError::unexpected_page(format!(
                     "the identity provider has no openid configuration at {}",
                     display_url(&OidcEndpoints::discovery_url(issuer))
                 )));
@@ -816,7 +816,7 @@ impl OidcClient {
     /// A new authorization request for `req`: fresh PKCE verifier, `state` and `nonce`.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) naming `web_identity_client_id` or
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) naming `web_identity_client_id` or
     /// `web_identity_redirect_uri` when one is empty or the redirect URI does not parse, or for
     /// an authorization endpoint that is not an http(s) URL.
     pub fn session(&self, req: &OidcRequest) -> Result<AuthorizationSession, IdpError> {
@@ -847,10 +847,10 @@ impl OidcClient {
     /// publishes signing keys, its signature, issuer and audience.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for an error status, an answer without a usable `id_token`, a
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for an error status, an answer without a usable `id_token`, a
     /// `nonce` mismatch, an expired token or a failed verification (each said clearly);
-    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the provider does not know the client;
-    /// [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) for `access_denied`.
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the provider does not know the client;
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) for `access_denied`.
     pub async fn exchange(
         &self,
         session: &AuthorizationSession,
@@ -889,7 +889,7 @@ impl OidcClient {
     /// audience (`client_id`); `alg: none` is refused then.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) saying which check failed.
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) saying which check failed.
     pub async fn verify_id_token(
         &self,
         token: &Secret,
@@ -898,28 +898,27 @@ impl OidcClient {
     ) -> Result<(), IdpError> {
         let raw = token.expose();
         let claims = jwt::claims(raw).ok_or_else(|| {
-            IdpError::unavailable(
+            IdpError::unexpected_page(
                 "the id token's claims cannot be read: it is not a json web token",
             )
         })?;
         if let (Some(expected), Some(got)) = (nonce, claims.get("nonce")) {
             let matches = got.as_str().is_some_and(|g| constant_time_eq(g, expected));
             if !matches {
-                return Err(IdpError::unavailable(
-                    "the id token's nonce is not the one this login sent; refusing the token"
-                        ,
+                return Err(IdpError::unexpected_page(
+                    "the id token's nonce is not the one this login sent; refusing the token",
                 ));
             }
         }
         let now = self.clock.now();
         match jwt::expiry(raw) {
             None => {
-                return Err(IdpError::unavailable(
+                return Err(IdpError::unexpected_page(
                     "the id token has no readable expiry (exp claim)",
                 ));
             }
             Some(exp) if exp <= now => {
-                return Err(IdpError::unavailable(format!(
+                return Err(IdpError::unexpected_page(format!(
                     "the id token expired at {} (it is now {})",
                     exp.to_rfc3339(),
                     now.to_rfc3339()
@@ -945,7 +944,7 @@ impl OidcClient {
 /// `answer` until the provider redirects to the redirect URI, within [`MAX_LOGIN_PAGES`] pages.
 ///
 /// # Errors
-/// What `answer` returns; as [`AuthorizationSession::send`]; [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for a page
+/// What `answer` returns; as [`AuthorizationSession::send`]; [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for a page
 /// with a `5xx` status or a login that does not finish within [`MAX_LOGIN_PAGES`] pages.
 pub async fn authorize_headless<F>(
     http: &HttpClient,
@@ -969,7 +968,7 @@ where
     }
     match step {
         AuthorizationStep::Code(code) => Ok(code),
-        AuthorizationStep::Page(page) => Err(IdpError::unavailable(format!(
+        AuthorizationStep::Page(page) => Err(IdpError::unexpected_page(format!(
             "the login did not reach {} within {MAX_LOGIN_PAGES} pages (the last one was {})",
             display_url(session.redirect_uri()),
             display_url(page.url())
@@ -1109,7 +1108,7 @@ mod tests {
             .accept_redirect("http://127.0.0.1:8400/callback?code=abc&state=forged")
             .unwrap_err();
         assert!(
-            matches!(&forged, IdpError::Provider(m) if m.starts_with("state mismatch") && m.contains("refusing the answer")),
+            matches!(&forged, err_ if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); m.starts_with("state mismatch") && m.contains("refusing the answer")}),
             "{forged}"
         );
         assert!(!forged.to_string().contains("abc"));
@@ -1165,7 +1164,7 @@ mod tests {
             .accept_redirect("http://localhost:80/cb?error=invalid_scope")
             .unwrap_err();
         assert!(
-            matches!(&other, IdpError::Provider(m) if m.contains("invalid_scope") && m.contains("http://localhost/cb")),
+            matches!(&other, err_ if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); m.contains("invalid_scope") && m.contains("http://localhost/cb")}),
             "{other}"
         );
     }
@@ -1200,7 +1199,7 @@ mod tests {
         r.client_id = " ".into();
         let e = AuthorizationSession::new(&endpoints(), &r, "http://127.0.0.1/cb").unwrap_err();
         assert!(
-            matches!(&e, IdpError::InvalidConfiguration(m) if m.contains("web_identity_client_id")),
+            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("web_identity_client_id")}),
             "{e}"
         );
         let r = req("");
@@ -1218,15 +1217,15 @@ mod tests {
     fn token_errors_are_sorted() {
         assert!(matches!(
             token_error("invalid_client", None, "https://h/token?x", "c"),
-            IdpError::InvalidConfiguration(m) if m.contains("web_identity_client_id") && !m.contains("?x")
+            err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("web_identity_client_id") && !m.contains("?x")}
         ));
         assert!(matches!(
             token_error("invalid_grant", Some("PKCE\u{1b}[31m failed"), "https://h/token", "c"),
-            IdpError::Provider(m) if m == "the token endpoint at https://h/token answered invalid_grant (PKCE[31m failed)"
+            err_ if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); m == "the token endpoint at https://h/token answered invalid_grant (PKCE[31m failed)"}
         ));
         assert!(matches!(
             token_error("access_denied", None, "https://h/token", "c"),
-            IdpError::Authentication(_)
+            err_ if err_.is_authentication()
         ));
     }
 

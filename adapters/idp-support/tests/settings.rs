@@ -70,7 +70,7 @@ async fn a_bad_proxy_is_a_configuration_error_without_its_password() {
     assert!(!text.contains("hunter2"));
     assert!(matches!(
         IdpError::from(e),
-        IdpError::InvalidConfiguration(_)
+        err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
     ));
 }
 

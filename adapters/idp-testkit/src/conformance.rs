@@ -322,12 +322,12 @@ pub async fn run_scenario(
         prompter.clone(),
         Arc::new(FixedClock(now)),
         HttpSettings {
-        timeout: TIMEOUT,
-        proxy: None,
-        no_proxy: None,
-        ca_bundle: None,
-        cookie_jar: Some(jar.clone()),
-    },
+            timeout: TIMEOUT,
+            proxy: None,
+            no_proxy: None,
+            ca_bundle: None,
+            cookie_jar: Some(jar.clone()),
+        },
     );
     let mut pairs = vec![
         (IdpSettings::URL.to_string(), auth_url),

@@ -12,7 +12,8 @@ use crate::prompter::ScriptedPrompter;
 use crate::server::MockServer;
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
-    HttpSettings, IdpDeps, IdpError, IdpErrorKind, IdpRegistration, IdpSettings, OidcRequest, Protocol,
+    HttpSettings, IdpDeps, IdpError, IdpErrorKind, IdpRegistration, IdpSettings, OidcRequest,
+    Protocol,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -165,12 +166,12 @@ pub async fn run_oidc_scenario(
         prompter.clone(),
         Arc::new(FixedClock(now)),
         HttpSettings {
-        timeout: TIMEOUT,
-        proxy: None,
-        no_proxy: None,
-        ca_bundle: None,
-        cookie_jar: Some(jar.clone()),
-    },
+            timeout: TIMEOUT,
+            proxy: None,
+            no_proxy: None,
+            ca_bundle: None,
+            cookie_jar: Some(jar.clone()),
+        },
     );
     let mut pairs = vec![
         (IdpSettings::URL.to_string(), mock.url(&oidc)),

@@ -142,9 +142,7 @@ impl ExampleIdp {
                 .follow(otp.to_request().step("posting the one-time code"))
                 .await?;
         }
-        Err(IdpError::bad_credentials(
-            "too many one-time codes refused",
-        ))
+        Err(IdpError::bad_credentials("too many one-time codes refused"))
     }
 }
 
@@ -153,9 +151,7 @@ impl IdentityProvider for ExampleIdp {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
         let result = self.login().await;
         match (self.quirk, result) {
-            (Quirk::EverythingIsAuthentication, Err(e)) => {
-                Err(IdpError::bad_credentials(e))
-            }
+            (Quirk::EverythingIsAuthentication, Err(e)) => Err(IdpError::bad_credentials(e)),
             (_, result) => result,
         }
     }

@@ -94,9 +94,7 @@ impl IdentityProvider for ExampleOidc {
 
     async fn oidc_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
         match (self.quirk, self.login(req).await) {
-            (Quirk::EverythingIsAuthentication, Err(e)) => {
-                Err(IdpError::bad_credentials(e))
-            }
+            (Quirk::EverythingIsAuthentication, Err(e)) => Err(IdpError::bad_credentials(e)),
             (_, result) => result,
         }
     }
@@ -248,7 +246,7 @@ async fn calling_every_failure_authentication_is_caught() {
             .await
             .unwrap_err();
         assert!(
-            e.contains("expected IdpError::Provider"),
+            e.contains("expected an IdpError of kind"),
             "{scenario:?}: {e}"
         );
     }

@@ -397,7 +397,8 @@ pub trait Federation: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`IdpErrorKind::Configuration`] when no adapter is found, naming the URL and the known
     /// providers; otherwise what the federated adapter returns.
-    async fn authenticate(&self, request: FederationRequest, deps: IdpDeps) -> Result<(), IdpError>;
+    async fn authenticate(&self, request: FederationRequest, deps: IdpDeps)
+    -> Result<(), IdpError>;
 }
 
 /// What an adapter receives instead of making it itself.

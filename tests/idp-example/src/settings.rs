@@ -49,9 +49,9 @@ impl ExampleSettings {
     /// Keys of other adapters are ignored; empty values count as not set.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http(s)`, an
+    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http(s)`, an
     /// `example_*` key is unknown (the message names it), or `mfa_type` is not `auto`, `code` or
-    /// `none`; [`IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) for `mfa_type = push`.
+    /// `none`; [`aws_runas_domain::ports::idp::IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) for `mfa_type = push`.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
         let common = [
             IdpSettings::URL,
@@ -67,8 +67,7 @@ impl ExampleSettings {
             .collect();
         if !map.contains_key(IdpSettings::URL) {
             return Err(IdpError::configuration(
-                "the example identity provider needs the URL its login starts at (saml_auth_url)"
-                    ,
+                "the example identity provider needs the URL its login starts at (saml_auth_url)",
             ));
         }
         let mut parsed: ExampleSettings = serde_json::from_value(serde_json::Value::Object(map))
@@ -185,7 +184,7 @@ mod tests {
         assert!(e.contains("\"sms\""), "{e}");
         assert!(matches!(
             settings(&[("url", "https://sso.example.test"), ("mfa_type", "push")]),
-            Err(IdpError::Unsupported(_))
+            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported
         ));
     }
 
