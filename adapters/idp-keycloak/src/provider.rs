@@ -107,7 +107,7 @@ pub(crate) fn known_endpoints(realm: &str) -> OidcEndpoints {
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
 /// # Errors
-/// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`KeycloakSettings::from_idp_settings`]
+/// [`IdpError::configuration`] for settings [`KeycloakSettings::from_idp_settings`]
 /// refuses.
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = KeycloakSettings::from_idp_settings(settings)?;

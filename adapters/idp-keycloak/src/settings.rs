@@ -51,7 +51,7 @@ impl KeycloakSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
+    /// [`IdpError::configuration`] when the URL is missing or not `http`/`https`, when
     /// `mfa_type` is not `auto`, `none`, `code` or `push`, or for an unknown `keycloak_*` key.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
         if settings

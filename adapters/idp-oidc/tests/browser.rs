@@ -193,7 +193,7 @@ async fn when_the_browser_cannot_start_the_url_is_shown_and_the_login_completes(
     assert_eq!(notices.len(), 2, "{notices:?}");
     assert_eq!(
         notices[1],
-        format!("Could not start a browser (no display). Open this URL to log in:\n{url}")
+        format!("Could not start a browser: \"no display\". Open this URL to log in:\n{url}")
     );
     assert_no_secret(&mock, &format!("{notices:?}"));
 }

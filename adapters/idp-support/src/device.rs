@@ -102,9 +102,11 @@ impl OidcClient {
     /// endpoint at the provider's interval until the login is approved.
     ///
     /// # Errors
-    /// [`IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) when the provider has no device endpoint;
-    /// [`IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when the user denies the login (`access_denied`), the code
-    /// expires (`expired_token`) or the wait runs out; as [`OidcClient::exchange`] otherwise.
+    /// [`IdpError::unsupported`] when the provider has no device endpoint;
+    /// [`IdpError::bad_credentials`] when the user denies the login (`access_denied`);
+    /// [`IdpError::mfa_timeout`] when the code expires (`expired_token`) or the wait runs out;
+    /// [`IdpError::unexpected_page`] for an answer of the device endpoint that is not a usable
+    /// document; as [`OidcClient::exchange`] otherwise.
     pub async fn login_on_device(
         &self,
         req: &OidcRequest,
@@ -148,13 +150,13 @@ impl OidcClient {
             _ if !response.is_success() => return Err(response.status_error().into()),
             Ok(a) => a,
             Err(e) => {
-                return Err(IdpError::unavailable(format!(
+                return Err(IdpError::unexpected_page(format!(
                     "the answer of the device endpoint at {at} is not a usable json document: {e}"
                 )));
             }
         };
         let missing = |what: &str| {
-            IdpError::unavailable(format!(
+            IdpError::unexpected_page(format!(
                 "the answer of the device endpoint at {at} has no {what}"
             ))
         };
@@ -218,7 +220,7 @@ impl OidcClient {
                     .poll_device(token_endpoint, device_code, client_id, settings, current)
                     .await
                     .map_err(|e| match e {
-                        PollError::Expired => IdpError::bad_credentials(format!(
+                        PollError::Expired => IdpError::mfa_timeout(format!(
                             "the code {user_code} expired before the login at {verification} was finished; run the command again"
                         )),
                         PollError::Denied => IdpError::bad_credentials(format!(

@@ -42,7 +42,7 @@ async fn fetch(http: &HttpClient, jwks_uri: &str) -> Result<Vec<Jwk>, IdpError> 
         .await?;
     response.require_success()?;
     let bad = |detail: String| {
-        IdpError::unavailable(format!(
+        IdpError::unexpected_page(format!(
             "the signing keys at {} {detail}",
             display_url(jwks_uri)
         ))
@@ -63,7 +63,7 @@ async fn fetch(http: &HttpClient, jwks_uri: &str) -> Result<Vec<Jwk>, IdpError> 
 /// and its audience (`client_id`).
 ///
 /// # Errors
-/// [`IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) saying which check failed, naming the URL of the keys; an unsigned
+/// [`IdpError::unexpected_page`] saying which check failed, naming the URL of the keys; an unsigned
 /// token (`alg: none`) is refused.
 pub(crate) async fn verify(
     http: &HttpClient,
@@ -73,7 +73,8 @@ pub(crate) async fn verify(
     client_id: &str,
 ) -> Result<(), IdpError> {
     let at = display_url(jwks_uri);
-    let refuse = |detail: String| IdpError::unavailable(format!("{detail}; refusing the id token"));
+    let refuse =
+        |detail: String| IdpError::unexpected_page(format!("{detail}; refusing the id token"));
     let (alg_name, kid) = header(token)
         .ok_or_else(|| refuse("the id token's header has no readable alg".to_string()))?;
     if alg_name.eq_ignore_ascii_case("none") {

@@ -11,6 +11,7 @@
 //! `rundll32`) and tests replace with a client playing the browser, so no test starts one.
 
 use crate::error::display_url;
+use crate::login::quote;
 use crate::oidc::{AuthorizationSession, OidcClient, check_request, human_duration};
 use aws_runas_domain::ports::idp::{IdToken, IdpError, OidcRequest};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -102,7 +103,7 @@ impl LoopbackListener {
     /// `http://localhost[:port]/path` (both families); without a port, on a free one.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for a URI that is not a loopback `http` URI (explaining
+    /// [`IdpError::configuration`] for a URI that is not a loopback `http` URI (explaining
     /// the choices) or a port that cannot be bound (naming it).
     pub async fn bind(redirect_uri: &str) -> Result<Self, IdpError> {
         let raw = redirect_uri.trim();
@@ -187,7 +188,9 @@ impl LoopbackListener {
     /// `404` and the wait goes on, as it does when `accept` returns `None`.
     ///
     /// # Errors
-    /// What `accept` returns; [`aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when no answer came within `timeout`.
+    /// What `accept` returns; [`IdpError::mfa_timeout`] when no answer came within `timeout` (the
+    /// user did not finish the login in the browser in time); [`IdpError::unavailable`] when the
+    /// listener fails.
     pub async fn receive<T, F>(self, timeout: Duration, mut accept: F) -> Result<T, IdpError>
     where
         F: FnMut(&str) -> Result<Option<T>, IdpError> + Send,
@@ -200,7 +203,7 @@ impl LoopbackListener {
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(deadline) => {
-                    return Err(IdpError::bad_credentials(format!(
+                    return Err(IdpError::mfa_timeout(format!(
                         "no answer from the browser on {} within {}: finish the login in the browser in time (open the login url shown above if no browser started), or use the device flow",
                         display_url(&self.redirect_uri),
                         human_duration(timeout)
@@ -369,8 +372,8 @@ impl OidcClient {
     /// provider's redirect (checking its `state`), then exchanges the code.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for a missing client id or a redirect URI that cannot be
-    /// listened on (explaining the choices); [`aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when no answer comes
+    /// [`IdpError::configuration`] for a missing client id or a redirect URI that cannot be
+    /// listened on (explaining the choices); [`IdpError::mfa_timeout`] when no answer comes
     /// within the settings' timeout; as [`AuthorizationSession::accept_redirect`] and
     /// [`OidcClient::exchange`].
     pub async fn login_in_browser(
@@ -388,8 +391,8 @@ impl OidcClient {
         ));
         if let Err(why) = opener.open(&url) {
             self.prompter.notice(&format!(
-                "Could not start a browser ({}). Open this URL to log in:\n{url}",
-                crate::oidc::quote(&why)
+                "Could not start a browser{}. Open this URL to log in:\n{url}",
+                quote(&why, [])
             ));
         }
         let code = listener
@@ -402,6 +405,7 @@ impl OidcClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     #[test]
     fn written_ports_are_found() {
@@ -424,10 +428,7 @@ mod tests {
         ] {
             let e = LoopbackListener::bind(uri).await.unwrap_err();
             let m = e.to_string();
-            assert!(
-                matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration),
-                "{uri}: {m}"
-            );
+            assert_eq!(e.kind(), IdpErrorKind::Configuration, "{uri}: {m}");
             assert!(
                 m.contains("loopback http uri")
                     && m.contains("headless")

@@ -15,6 +15,7 @@
 
 use crate::error::display_url;
 use crate::http::{HttpClient, HttpRequest, HttpResponse, MAX_REDIRECTS, Method, RedirectAction};
+use crate::login::quote;
 use aws_runas_domain::Secret;
 use aws_runas_domain::jwt;
 use aws_runas_domain::ports::clock::Clock;
@@ -31,9 +32,6 @@ pub const MAX_LOGIN_PAGES: usize = 12;
 
 /// The largest answer of the token endpoint that is read (as the original tool does).
 const MAX_TOKEN_ANSWER: usize = 64 * 1024;
-
-/// The longest text of the provider quoted in an error message.
-const MAX_QUOTE: usize = 200;
 
 const STEP_DISCOVERY: &str = "fetching the openid configuration";
 const STEP_AUTHORIZE: &str = "opening the authorization page";
@@ -93,9 +91,10 @@ impl OidcEndpoints {
     /// Discovery requires; a document without one is taken to be `issuer`'s.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for a network failure, another error status, a document that is not
-    /// JSON, lacks the authorization or token endpoint, or names another issuer;
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for an issuer that is not an http(s) URL.
+    /// [`IdpError::unavailable`] for a network failure or another error status;
+    /// [`IdpError::unexpected_page`] for a document that is not JSON, lacks the authorization or
+    /// token endpoint, or names another issuer; [`IdpError::configuration`] for an issuer that is
+    /// not an http(s) URL.
     pub async fn discover(
         http: &HttpClient,
         issuer: &str,
@@ -420,10 +419,12 @@ impl AuthorizationSession {
     /// The code in `location` when it goes to the redirect URI; `None` when it goes elsewhere.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when the answer's `state` is not this login's ("state mismatch …
-    /// refusing the answer"), when it names another issuer (RFC 9207 `iss`), or carries no code;
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when the provider answered `access_denied` (or asks for an
-    /// interactive login); [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for its other errors.
+    /// [`IdpError::unexpected_page`] when the answer's `state` is not this login's ("state
+    /// mismatch … refusing the answer"), when it names another issuer (RFC 9207 `iss`), or
+    /// carries no code; for the provider's OAuth errors: [`IdpError::bad_credentials`] for
+    /// `access_denied` (or when it asks for an interactive login), [`IdpError::configuration`]
+    /// for a client or scope it refuses, [`IdpError::unavailable`] for `server_error` and
+    /// `temporarily_unavailable`, [`IdpError::unexpected_page`] for the others.
     pub fn accept_redirect(&self, location: &str) -> Result<Option<AuthorizationCode>, IdpError> {
         let Ok(url) = Url::parse(location.trim()) else {
             return Ok(None);
@@ -513,7 +514,7 @@ impl AuthorizationSession {
     /// (whatever its scheme: `http://127.0.0.1/…`, `app:/callback`), which is not fetched.
     ///
     /// # Errors
-    /// As [`HttpClient::send`] and [`Self::accept_redirect`]; [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for more
+    /// As [`HttpClient::send`] and [`Self::accept_redirect`]; [`IdpError::unexpected_page`] for more
     /// than [`MAX_REDIRECTS`] redirects or one to a scheme that is not http(s) and not the
     /// redirect URI.
     pub async fn send(
@@ -617,35 +618,39 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Provider text fit for a message: control characters dropped, length bounded.
-pub(crate) fn quote(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_QUOTE)
-        .collect();
-    clean.trim().to_string()
+/// The provider's OAuth error and its description, quoted for a message with the shared
+/// [`quote`]: `: "access_denied (User said no)"`.
+fn described(error: &str, description: Option<&str>) -> String {
+    let text = match description.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => format!("{} ({d})", error.trim()),
+        None => error.trim().to_string(),
+    };
+    quote(&text, [])
 }
 
-fn with_description(error: &str, description: Option<&str>) -> String {
-    match description.map(quote).filter(|d| !d.is_empty()) {
-        Some(d) => format!("{} ({d})", quote(error)),
-        None => quote(error),
-    }
-}
+/// The OAuth errors that say the provider cannot be used right now.
+const PROVIDER_TROUBLE: [&str; 2] = ["server_error", "temporarily_unavailable"];
 
 fn authorization_error(error: &str, description: Option<&str>, target: &str) -> IdpError {
-    let what = with_description(error, description);
+    let what = described(error, description);
     match error {
         "access_denied"
         | "login_required"
         | "interaction_required"
         | "consent_required"
         | "account_selection_required" => {
-            IdpError::bad_credentials(format!("the identity provider refused the login: {what}"))
+            IdpError::bad_credentials(format!("the identity provider refused the login{what}"))
         }
-        _ => IdpError::unavailable(format!(
-            "the identity provider answered the login sent to {target} with the error {what}"
+        "unauthorized_client" | "invalid_scope" | "unsupported_response_type" => {
+            IdpError::configuration(format!(
+                "the identity provider refused the login request for the redirect uri {target}{what}; check web_identity_client_id, web_identity_redirect_uri and the scopes"
+            ))
+        }
+        e if PROVIDER_TROUBLE.contains(&e) => IdpError::unavailable(format!(
+            "the identity provider could not serve the login sent to {target}{what}"
+        )),
+        _ => IdpError::unexpected_page(format!(
+            "the identity provider answered the login sent to {target} with an error{what}"
         )),
     }
 }
@@ -657,16 +662,23 @@ pub(crate) fn token_error(
     endpoint: &str,
     client_id: &str,
 ) -> IdpError {
-    let what = with_description(error, description);
+    let what = described(error, description);
     let at = display_url(endpoint);
     match error {
-        "invalid_client" | "unauthorized_client" => IdpError::configuration(format!(
-            "the token endpoint at {at} refused the client {client_id}: {what}; check web_identity_client_id and that the client is a public client allowed this grant"
-        )),
+        "invalid_client" | "unauthorized_client" | "invalid_scope" => {
+            IdpError::configuration(format!(
+                "the token endpoint at {at} refused the client {client_id}{what}; check web_identity_client_id and that the client is a public client allowed this grant"
+            ))
+        }
         "access_denied" => IdpError::bad_credentials(format!(
-            "the token endpoint at {at} refused the login: {what}"
+            "the token endpoint at {at} refused the login{what}"
         )),
-        _ => IdpError::unavailable(format!("the token endpoint at {at} answered {what}")),
+        e if PROVIDER_TROUBLE.contains(&e) => {
+            IdpError::unavailable(format!("the token endpoint at {at} could not answer{what}"))
+        }
+        _ => IdpError::unexpected_page(format!(
+            "the token endpoint at {at} answered an error{what}"
+        )),
     }
 }
 
@@ -782,7 +794,7 @@ impl OidcClient {
     /// A client for the endpoints of `issuer`'s discovery document, or `known` when it has none.
     ///
     /// # Errors
-    /// As [`OidcEndpoints::discover`]; [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) when there is no document and no
+    /// As [`OidcEndpoints::discover`]; [`IdpError::unexpected_page`] when there is no document and no
     /// `known` endpoints.
     pub async fn discover(
         http: HttpClient,
@@ -816,7 +828,7 @@ impl OidcClient {
     /// A new authorization request for `req`: fresh PKCE verifier, `state` and `nonce`.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) naming `web_identity_client_id` or
+    /// [`IdpError::configuration`] naming `web_identity_client_id` or
     /// `web_identity_redirect_uri` when one is empty or the redirect URI does not parse, or for
     /// an authorization endpoint that is not an http(s) URL.
     pub fn session(&self, req: &OidcRequest) -> Result<AuthorizationSession, IdpError> {
@@ -847,10 +859,11 @@ impl OidcClient {
     /// publishes signing keys, its signature, issuer and audience.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for an error status, an answer without a usable `id_token`, a
-    /// `nonce` mismatch, an expired token or a failed verification (each said clearly);
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the provider does not know the client;
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) for `access_denied`.
+    /// [`IdpError::unavailable`] for an error status, `server_error` or
+    /// `temporarily_unavailable`; [`IdpError::unexpected_page`] for an answer without a usable
+    /// `id_token`, a `nonce` mismatch, an expired token, a failed verification (each said
+    /// clearly) or another OAuth error; [`IdpError::configuration`] when the provider does not
+    /// know the client; [`IdpError::bad_credentials`] for `access_denied`.
     pub async fn exchange(
         &self,
         session: &AuthorizationSession,
@@ -889,7 +902,7 @@ impl OidcClient {
     /// audience (`client_id`); `alg: none` is refused then.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) saying which check failed.
+    /// [`IdpError::unexpected_page`] saying which check failed.
     pub async fn verify_id_token(
         &self,
         token: &Secret,
@@ -944,8 +957,9 @@ impl OidcClient {
 /// `answer` until the provider redirects to the redirect URI, within [`MAX_LOGIN_PAGES`] pages.
 ///
 /// # Errors
-/// What `answer` returns; as [`AuthorizationSession::send`]; [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for a page
-/// with a `5xx` status or a login that does not finish within [`MAX_LOGIN_PAGES`] pages.
+/// What `answer` returns; as [`AuthorizationSession::send`]; [`IdpError::unavailable`] for a page
+/// with a `5xx` status; [`IdpError::unexpected_page`] for a login that does not finish within
+/// [`MAX_LOGIN_PAGES`] pages.
 pub async fn authorize_headless<F>(
     http: &HttpClient,
     session: &AuthorizationSession,
@@ -979,6 +993,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     fn req(redirect: &str) -> OidcRequest {
         OidcRequest {
@@ -1107,9 +1122,11 @@ mod tests {
         let forged = s
             .accept_redirect("http://127.0.0.1:8400/callback?code=abc&state=forged")
             .unwrap_err();
+        assert_eq!(forged.kind(), IdpErrorKind::UnexpectedPage);
+        let m = forged.to_string();
         assert!(
-            matches!(&forged, err_ if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); m.starts_with("state mismatch") && m.contains("refusing the answer")}),
-            "{forged}"
+            m.starts_with("state mismatch") && m.contains("refusing the answer"),
+            "{m}"
         );
         assert!(!forged.to_string().contains("abc"));
         let missing = s
@@ -1157,15 +1174,30 @@ mod tests {
         assert_eq!(
             denied,
             IdpError::bad_credentials(
-                "the identity provider refused the login: access_denied (User said no)"
+                "the identity provider refused the login: \"access_denied (User said no)\""
             )
         );
-        let other = s
+        let scope = s
             .accept_redirect("http://localhost:80/cb?error=invalid_scope")
             .unwrap_err();
+        assert_eq!(scope.kind(), IdpErrorKind::Configuration);
+        let m = scope.to_string();
         assert!(
-            matches!(&other, err_ if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); m.contains("invalid_scope") && m.contains("http://localhost/cb")}),
-            "{other}"
+            m.contains("\"invalid_scope\"") && m.contains("http://localhost/cb"),
+            "{m}"
+        );
+        let busy = s
+            .accept_redirect("http://localhost/cb?error=temporarily_unavailable")
+            .unwrap_err();
+        assert_eq!(busy.kind(), IdpErrorKind::Unavailable);
+        let odd = s
+            .accept_redirect("http://localhost/cb?error=invalid_request&error_description=%1B%5B2J")
+            .unwrap_err();
+        assert_eq!(odd.kind(), IdpErrorKind::UnexpectedPage);
+        assert!(
+            odd.to_string()
+                .ends_with("with an error: \"invalid_request (\\u{1b}[2J)\""),
+            "{odd}"
         );
     }
 
@@ -1198,10 +1230,8 @@ mod tests {
         let mut r = req("http://127.0.0.1/cb");
         r.client_id = " ".into();
         let e = AuthorizationSession::new(&endpoints(), &r, "http://127.0.0.1/cb").unwrap_err();
-        assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("web_identity_client_id")}),
-            "{e}"
-        );
+        assert_eq!(e.kind(), IdpErrorKind::Configuration);
+        assert!(e.to_string().contains("web_identity_client_id"), "{e}");
         let r = req("");
         let e = AuthorizationSession::new(&endpoints(), &r, "").unwrap_err();
         assert!(e.to_string().contains("web_identity_redirect_uri"), "{e}");
@@ -1215,18 +1245,30 @@ mod tests {
 
     #[test]
     fn token_errors_are_sorted() {
-        assert!(matches!(
-            token_error("invalid_client", None, "https://h/token?x", "c"),
-            err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("web_identity_client_id") && !m.contains("?x")}
-        ));
-        assert!(matches!(
-            token_error("invalid_grant", Some("PKCE\u{1b}[31m failed"), "https://h/token", "c"),
-            err_ if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); m == "the token endpoint at https://h/token answered invalid_grant (PKCE[31m failed)"}
-        ));
-        assert!(matches!(
-            token_error("access_denied", None, "https://h/token", "c"),
-            err_ if err_.is_authentication()
-        ));
+        let client = token_error("invalid_client", None, "https://h/token?x", "c");
+        assert_eq!(client.kind(), IdpErrorKind::Configuration);
+        let m = client.to_string();
+        assert!(
+            m.contains("web_identity_client_id") && !m.contains("?x"),
+            "{m}"
+        );
+
+        let grant = token_error(
+            "invalid_grant",
+            Some("PKCE\u{1b}[31m failed"),
+            "https://h/token",
+            "c",
+        );
+        assert_eq!(grant.kind(), IdpErrorKind::UnexpectedPage);
+        assert_eq!(
+            grant.to_string(),
+            "the token endpoint at https://h/token answered an error: \"invalid_grant (PKCE\\u{1b}[31m failed)\""
+        );
+
+        let busy = token_error("server_error", None, "https://h/token", "c");
+        assert_eq!(busy.kind(), IdpErrorKind::Unavailable);
+        let denied = token_error("access_denied", None, "https://h/token", "c");
+        assert_eq!(denied.kind(), IdpErrorKind::BadCredentials);
     }
 
     fn answer(status: u16, body: &str) -> HttpResponse {

@@ -37,7 +37,7 @@ pub const DEFAULT_WAIT_BOUND: Duration = Duration::from_secs(120);
 /// cached until the whole login succeeds).
 ///
 /// # Errors
-/// What `poll` returns; [`aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when the bound runs out, saying what was
+/// What `poll` returns; [`IdpError::mfa_timeout`] when the bound runs out, saying what was
 /// awaited and how to wait longer.
 pub async fn wait_for<T, F, Fut>(
     prompter: &dyn Prompter,
@@ -96,6 +96,7 @@ pub fn parse_wait_bound(text: Option<&str>) -> Result<Duration, IdpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
     use std::sync::Mutex;
 
     #[derive(Default)]
@@ -162,9 +163,11 @@ mod tests {
         )
         .await
         .unwrap_err();
+        assert_eq!(e.kind(), IdpErrorKind::MfaTimeout);
+        let m = e.to_string();
         assert!(
-            matches!(&e, err_ if err_.is_authentication() && {let m = err_.to_string(); m.contains("gave up after 12s") && m.contains("mfa_wait_timeout")}),
-            "{e}"
+            m.contains("gave up after 12s") && m.contains("mfa_wait_timeout"),
+            "{m}"
         );
         assert!(
             notes
@@ -179,11 +182,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_failing_poll_ends_the_wait() {
         let e = wait_for(&Notes::default(), &wait(10_000), || async {
-            Err::<Poll<()>, _>(IdpError::bad_credentials("push rejected"))
+            Err::<Poll<()>, _>(IdpError::mfa_rejected("push rejected"))
         })
         .await
         .unwrap_err();
-        assert_eq!(e, IdpError::bad_credentials("push rejected"));
+        assert_eq!(e, IdpError::mfa_rejected("push rejected"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The settings handed in: proxy, `NO_PROXY`, CA bundle, timeout.
 
 use super::{client_with, settings};
-use aws_runas_domain::ports::idp::{HttpSettings, IdpError};
+use aws_runas_domain::ports::idp::{HttpSettings, IdpError, IdpErrorKind};
 use aws_runas_idp_support::{HttpRequest, IdpSupportError};
 use aws_runas_idp_testkit::{MockResponse, MockServer};
 use std::time::Duration;
@@ -68,10 +68,7 @@ async fn a_bad_proxy_is_a_configuration_error_without_its_password() {
         "{text}"
     );
     assert!(!text.contains("hunter2"));
-    assert!(matches!(
-        IdpError::from(e),
-        err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
-    ));
+    assert_eq!(IdpError::from(e).kind(), IdpErrorKind::Configuration);
 }
 
 #[tokio::test]

@@ -49,9 +49,9 @@ impl ExampleSettings {
     /// Keys of other adapters are ignored; empty values count as not set.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http(s)`, an
+    /// [`IdpError::configuration`] when the URL is missing or not `http(s)`, an
     /// `example_*` key is unknown (the message names it), or `mfa_type` is not `auto`, `code` or
-    /// `none`; [`aws_runas_domain::ports::idp::IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) for `mfa_type = push`.
+    /// `none`; [`IdpError::unsupported`] for `mfa_type = push`.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
         let common = [
             IdpSettings::URL,
