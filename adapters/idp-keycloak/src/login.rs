@@ -7,14 +7,12 @@
 
 use crate::pages::{self, LoginPage, OtpDevice, OtpPage, Page};
 use crate::settings::KeycloakSettings;
-use aws_runas_domain::Secret;
 use aws_runas_domain::ports::idp::{IdpError, SamlAssertion};
 use aws_runas_domain::ports::prompter::Prompter;
 use aws_runas_idp_support::{
     AuthorizationCode, AuthorizationSession, AuthorizationStep, Form, HttpClient, HttpRequest,
-    HttpResponse, RedirectAction, display_url,
+    HttpResponse, LoginAnswers, RedirectAction, display_url,
 };
-use std::fmt;
 use std::sync::Arc;
 
 /// How many pages one login may go through before it is called stuck.
@@ -25,9 +23,6 @@ const MAX_CODES: usize = 3;
 
 /// The cookies Keycloak sets once the user is logged in.
 const SESSION_COOKIES: [&str; 2] = ["KEYCLOAK_IDENTITY", "KEYCLOAK_SESSION"];
-
-/// The longest IdP message quoted in an error.
-const MAX_MESSAGE: usize = 300;
 
 const OPENING: &str = "opening the keycloak login page";
 const OPENING_AUTHORIZATION: &str = "opening the keycloak authorization page";
@@ -144,30 +139,17 @@ impl Goal for OidcGoal<'_> {
     }
 }
 
-/// One configured Keycloak login: settings, client, prompter and the secrets given up front.
+/// One configured Keycloak login: settings, client, and the answers of the user (asked once).
+#[derive(Debug)]
 pub(crate) struct Login {
     settings: KeycloakSettings,
     http: HttpClient,
-    prompter: Arc<dyn Prompter>,
-    password: Option<Secret>,
-    mfa_code: Option<Secret>,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login")
-            .field("settings", &self.settings)
-            .field("password_given", &self.password.is_some())
-            .field("mfa_code_given", &self.mfa_code.is_some())
-            .finish_non_exhaustive()
-    }
+    answers: LoginAnswers,
 }
 
 /// What one run of the walk has done so far.
 #[derive(Default)]
 struct Progress {
-    username: Option<String>,
-    password: Option<Secret>,
     sent_username: bool,
     sent_password: bool,
     codes_sent: usize,
@@ -181,15 +163,12 @@ impl Login {
         settings: KeycloakSettings,
         http: HttpClient,
         prompter: Arc<dyn Prompter>,
-        password: Option<Secret>,
-        mfa_code: Option<Secret>,
     ) -> Self {
+        let answers = LoginAnswers::for_login(prompter, settings.login());
         Login {
             settings,
             http,
-            prompter,
-            password,
-            mfa_code,
+            answers,
         }
     }
 
@@ -206,9 +185,12 @@ impl Login {
     /// Walks the login until `goal` is reached.
     ///
     /// # Errors
-    /// `Authentication` when Keycloak refuses the user, a code, or needs the user in a browser;
-    /// `Provider` for network failures, HTTP errors and pages nobody knows; `InvalidConfiguration`
-    /// for an OTP device that does not exist; `Prompt` when a question gets no answer.
+    /// [`IdpError::bad_credentials`] when Keycloak refuses the user or needs the user in a
+    /// browser; [`IdpError::mfa_rejected`] when it refuses [`MAX_CODES`] one-time codes;
+    /// [`IdpError::unavailable`] for network failures and error statuses;
+    /// [`IdpError::unexpected_page`] for pages nobody knows, an error page before any credential
+    /// was sent, and a walk that goes round in circles; [`IdpError::configuration`] for an OTP
+    /// device that does not exist; a prompt error when a question gets no answer.
     pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
         let mut progress = Progress::default();
         let first = goal.start();
@@ -235,7 +217,7 @@ impl Login {
                     Page::Otp(otp) => self.answer_otp(otp, &response, &mut progress)?,
                     Page::Consent(form) => self.answer_consent(form, &response, &mut progress)?,
                     Page::RequiredAction { action } => {
-                        return Err(self.required_action(&action, &response, &progress));
+                        return Err(self.required_action(&action, &response));
                     }
                     Page::Error { message } => {
                         return Err(self.error_page(message, &response, &progress, goal));
@@ -263,7 +245,7 @@ impl Login {
                 Arrival::Page(response) => response,
             };
         }
-        Err(IdpError::unavailable(format!(
+        Err(IdpError::unexpected_page(format!(
             "the keycloak login starting at {first_url} did not finish within {MAX_PAGES} pages"
         )))
     }
@@ -277,13 +259,14 @@ impl Login {
         progress: &mut Progress,
     ) -> Result<HttpRequest, IdpError> {
         if progress.consented {
-            return Err(IdpError::unavailable(format!(
+            return Err(IdpError::unexpected_page(format!(
                 "keycloak asked for consent twice at {}; grant it once in a browser, then try again",
                 display_url(response.url())
             )));
         }
         progress.consented = true;
-        self.prompter
+        self.answers
+            .prompter()
             .notice("keycloak: granting the client the access it asks for (consent page)");
         form.press(pages::CONSENT_ACCEPT);
         Ok(form.to_request().step(POSTING_CONSENT))
@@ -305,20 +288,20 @@ impl Login {
             };
             return Err(IdpError::bad_credentials(format!(
                 "keycloak did not accept {what} of {} at {}{}; the password is not tried again, so that the account does not get locked",
-                progress.username.as_deref().unwrap_or("the user"),
+                self.answers.who(),
                 display_url(response.url()),
-                self.quote(login.error, progress),
+                self.quote(login.error),
             )));
         }
         let mut form = login.form;
         if let Some(field) = &login.username_field {
-            let username = self.username(progress)?;
+            let username = self.answers.username()?;
             form.fill(field, username);
             progress.sent_username = true;
         }
         let step = match &login.password_field {
             Some(field) => {
-                let password = self.password(progress)?;
+                let password = self.answers.password()?;
                 form.fill(field, password.expose());
                 progress.sent_password = true;
                 POSTING_PASSWORD
@@ -336,22 +319,22 @@ impl Login {
         progress: &mut Progress,
     ) -> Result<HttpRequest, IdpError> {
         if progress.codes_sent >= MAX_CODES {
-            return Err(IdpError::bad_credentials(format!(
+            return Err(IdpError::mfa_rejected(format!(
                 "keycloak refused {MAX_CODES} one-time codes at {}{}",
                 display_url(response.url()),
-                self.quote(otp.error, progress),
+                self.quote(otp.error),
             )));
         }
         if progress.codes_sent > 0 {
-            self.prompter.notice(&format!(
+            self.answers.prompter().notice(&format!(
                 "keycloak did not accept the one-time code{}; enter a new one",
-                self.quote(otp.error.take(), progress)
+                self.quote(otp.error.take())
             ));
         }
         if let Some(device) = self.pick_device(&otp.devices, response)? {
             if otp.devices.len() > 1 && !progress.device_announced {
                 progress.device_announced = true;
-                self.prompter.notice(&format!(
+                self.answers.prompter().notice(&format!(
                     "keycloak: using the one-time-code device {:?} (keycloak_otp_device chooses among {})",
                     device.label,
                     labels(&otp.devices)
@@ -359,10 +342,7 @@ impl Login {
             }
             otp.choose(&device);
         }
-        let code = match (&self.mfa_code, progress.codes_sent) {
-            (Some(code), 0) => code.clone(),
-            _ => Secret::new(self.prompter.read_line("MFA code: ")?),
-        };
+        let code = self.answers.code("MFA code: ")?;
         otp.form.fill(&otp.code_field, code.expose());
         otp.form.press("login");
         progress.codes_sent += 1;
@@ -396,15 +376,10 @@ impl Login {
             })
     }
 
-    fn required_action(
-        &self,
-        action: &str,
-        response: &HttpResponse,
-        progress: &Progress,
-    ) -> IdpError {
+    fn required_action(&self, action: &str, response: &HttpResponse) -> IdpError {
         IdpError::bad_credentials(format!(
             "the keycloak account of {} needs attention: keycloak asks to {} ({action}) at {}; log in once in a browser to finish that, then try again",
-            progress.username.as_deref().unwrap_or("the user"),
+            self.answers.who(),
             describe_action(action),
             display_url(response.url()),
         ))
@@ -418,41 +393,19 @@ impl Login {
         goal: &impl Goal,
     ) -> IdpError {
         let url = display_url(response.url());
-        let quoted = self.quote(message, progress);
+        let quoted = self.quote(message);
         if progress.sent_password || progress.sent_username {
             IdpError::bad_credentials(format!(
                 "keycloak stopped the login of {} with an error page at {url}{quoted}; the account may be disabled or locked",
-                progress.username.as_deref().unwrap_or("the user"),
+                self.answers.who(),
             ))
         } else {
-            IdpError::unavailable(format!(
+            IdpError::unexpected_page(format!(
                 "keycloak answered an error page at {url} during {}{quoted}; {}",
                 response.step(),
                 goal.configuration_hint(),
             ))
         }
-    }
-
-    fn username(&self, progress: &mut Progress) -> Result<String, IdpError> {
-        if let Some(u) = &progress.username {
-            return Ok(u.clone());
-        }
-        let username = match self.settings.username() {
-            Some(u) => u.to_string(),
-            None => self.prompter.read_line("Username: ")?.trim().to_string(),
-        };
-        progress.username = Some(username.clone());
-        Ok(username)
-    }
-
-    /// The password: given up front, else asked once per login.
-    fn password(&self, progress: &mut Progress) -> Result<Secret, IdpError> {
-        if let Some(p) = progress.password.as_ref().or(self.password.as_ref()) {
-            return Ok(p.clone());
-        }
-        let password = self.prompter.read_secret("Password: ")?;
-        progress.password = Some(password.clone());
-        Ok(password)
     }
 
     /// Whether the jar holds Keycloak's session cookies for `url` (a page of the realm).
@@ -465,27 +418,8 @@ impl Login {
 
     /// `: "<Keycloak's message>"` for an error, or nothing; a message that would show a secret of
     /// this login (Keycloak never echoes one, but a theme might) is left out.
-    fn quote(&self, message: Option<String>, progress: &Progress) -> String {
-        let Some(message) = message else {
-            return String::new();
-        };
-        let secrets = [
-            progress.password.as_ref(),
-            self.password.as_ref(),
-            self.mfa_code.as_ref(),
-        ];
-        if secrets
-            .iter()
-            .flatten()
-            .any(|s| !s.is_empty() && message.contains(s.expose()))
-        {
-            return String::new();
-        }
-        let mut shown: String = message.chars().take(MAX_MESSAGE).collect();
-        if message.chars().count() > MAX_MESSAGE {
-            shown.push('…');
-        }
-        format!(": {shown:?}")
+    fn quote(&self, message: Option<String>) -> String {
+        self.answers.quote(message.as_deref().unwrap_or_default())
     }
 }
 

@@ -107,23 +107,17 @@ pub(crate) fn known_endpoints(realm: &str) -> OidcEndpoints {
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
 /// # Errors
-/// [`IdpError::configuration`] for settings [`KeycloakSettings::from_idp_settings`]
-/// refuses.
+/// As [`KeycloakSettings::from_idp_settings`].
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = KeycloakSettings::from_idp_settings(settings)?;
-    let login = Login::new(
-        parsed,
-        HttpClient::from_deps(&deps),
-        deps.prompter.clone(),
-        settings.password().cloned(),
-        settings.mfa_code().cloned(),
-    );
+    let login = Login::new(parsed, HttpClient::from_deps(&deps), deps.prompter.clone());
     Ok(Box::new(Keycloak { login, deps }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     #[test]
     fn the_realm_base_is_found_in_any_url_under_it() {
@@ -152,10 +146,10 @@ mod tests {
         for (configured, want) in cases {
             assert_eq!(realm_base(configured).unwrap(), want, "{configured}");
         }
-        assert!(matches!(
-            realm_base("not a url"),
-            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
-        ));
+        assert_eq!(
+            realm_base("not a url").unwrap_err().kind(),
+            IdpErrorKind::Configuration
+        );
     }
 
     #[test]

@@ -1,110 +1,73 @@
-//! The adapter's settings: the common login keys plus its own `keycloak_*` keys, deserialised with
-//! serde from the `IdpSettings` key/value pairs.
+//! The adapter's settings: the common login keys and its own `keycloak_*` keys, read with the
+//! shared [`read_settings`].
 
-use aws_runas_domain::ports::idp::{AuthUrl, IdpError, IdpSettings};
-use aws_runas_idp_support::display_url;
-use serde::de::value::{Error as ValueError, MapDeserializer};
-use serde::{Deserialize, Deserializer};
-use std::fmt;
+use aws_runas_domain::ports::idp::{IdpError, IdpSettings};
+use aws_runas_idp_support::{LoginSettings, MfaChoice, SettingsSpec, read_settings};
+use serde::Deserialize;
 
-/// The prefix of the adapter's own keys.
-const PREFIX: &str = "keycloak_";
+/// The adapter's name in its keys and messages, and what its URL is.
+const SPEC: SettingsSpec = SettingsSpec::new(
+    "keycloak",
+    "saml_auth_url (its IdP-initiated SSO URL, <base>/realms/<realm>/protocol/saml/clients/<client>) or web_identity_auth_url (the realm, <base>/realms/<realm>)",
+);
 
-/// The values `mfa_type` may take (all accepted, none acted on: Keycloak decides whether it asks
-/// for a code, as in the original tool).
-const MFA_TYPES: [&str; 4] = ["auto", "none", "code", "push"];
+/// The adapter's own keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnKeys {
+    #[serde(default)]
+    keycloak_otp_device: Option<String>,
+}
 
 /// The settings of one Keycloak login.
 ///
 /// Built from [`IdpSettings`] by [`KeycloakSettings::from_idp_settings`]: the common keys
-/// [`IdpSettings::URL`], [`IdpSettings::USERNAME`] and [`IdpSettings::MFA_TYPE`], and the
-/// adapter's own `keycloak_*` keys; an unknown `keycloak_*` key is an error naming it, and keys of
-/// other namespaces are ignored.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// [`IdpSettings::URL`], [`IdpSettings::USERNAME`] and [`IdpSettings::MFA_TYPE`] (accepted, none
+/// acted on: Keycloak decides whether it asks for a code, as in the original tool), the secrets
+/// given up front, and the adapter's own `keycloak_*` keys; an unknown `keycloak_*` key is an
+/// error naming it, and keys of other namespaces are ignored.
+///
+/// `Debug` shows the URL without its query and whether secrets were given, never their values.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeycloakSettings {
-    url: String,
-    #[serde(default, deserialize_with = "non_empty")]
-    username: Option<String>,
-    #[serde(default = "default_mfa_type")]
-    mfa_type: String,
-    #[serde(
-        default,
-        rename = "keycloak_otp_device",
-        deserialize_with = "non_empty"
-    )]
+    login: LoginSettings,
     otp_device: Option<String>,
-}
-
-fn default_mfa_type() -> String {
-    "auto".to_string()
-}
-
-/// A string setting, trimmed; empty means unset.
-fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let s = String::deserialize(d)?;
-    let s = s.trim();
-    Ok((!s.is_empty()).then(|| s.to_string()))
 }
 
 impl KeycloakSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`IdpError::configuration`] when the URL is missing or not `http`/`https`, when
-    /// `mfa_type` is not `auto`, `none`, `code` or `push`, or for an unknown `keycloak_*` key.
+    /// A configuration error ([`IdpError::configuration`]) when the URL is missing or not
+    /// `http`/`https`, when `mfa_type` is not `auto`, `none`, `code` or `push`, or for an unknown
+    /// `keycloak_*` key, naming the key and where it came from.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
-        if settings
-            .get(IdpSettings::URL)
-            .is_none_or(|u| u.trim().is_empty())
-        {
-            return Err(IdpError::configuration(
-                "the keycloak identity provider needs saml_auth_url (its IdP-initiated SSO URL, <base>/realms/<realm>/protocol/saml/clients/<client>) or web_identity_auth_url (the realm, <base>/realms/<realm>)",
-            ));
-        }
-        let pairs = settings
-            .iter()
-            .filter(|(k, _)| {
-                [
-                    IdpSettings::URL,
-                    IdpSettings::USERNAME,
-                    IdpSettings::MFA_TYPE,
-                ]
-                .contains(k)
-                    || k.starts_with(PREFIX)
-            })
-            .map(|(k, v)| (k.to_string(), v.to_string()));
-        let mut parsed =
-            KeycloakSettings::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
-                .map_err(|e| IdpError::configuration(format!("invalid keycloak settings: {e}")))?;
-        parsed.url = parsed.url.trim().to_string();
-        AuthUrl::parse(&parsed.url)?;
-        let mfa = parsed.mfa_type.trim().to_ascii_lowercase();
-        if !MFA_TYPES.contains(&mfa.as_str()) {
-            return Err(IdpError::configuration(format!(
-                "invalid mfa_type {:?} for the keycloak identity provider: expected one of {}",
-                parsed.mfa_type,
-                MFA_TYPES.join(", ")
-            )));
-        }
-        parsed.mfa_type = mfa;
-        Ok(parsed)
+        let (login, own) = read_settings::<OwnKeys>(settings, &SPEC)?.into_parts();
+        Ok(KeycloakSettings {
+            login,
+            otp_device: own.keycloak_otp_device,
+        })
+    }
+
+    /// The login keys and the secrets given up front.
+    pub fn login(&self) -> &LoginSettings {
+        &self.login
     }
 
     /// Where the login starts: the client's IdP-initiated SSO URL (SAML), or the realm (OIDC).
     pub fn url(&self) -> &str {
-        &self.url
+        self.login.url()
     }
 
     /// The user name, when configured (otherwise the adapter asks).
     pub fn username(&self) -> Option<&str> {
-        self.username.as_deref()
+        self.login.username()
     }
 
-    /// `mfa_type`, lower-case; accepted and ignored, because Keycloak decides whether it asks
-    /// for a one-time code.
-    pub fn mfa_type(&self) -> &str {
-        &self.mfa_type
+    /// `mfa_type`; accepted and ignored, because Keycloak decides whether it asks for a
+    /// one-time code.
+    pub fn mfa_type(&self) -> MfaChoice {
+        self.login.mfa()
     }
 
     /// `keycloak_otp_device`: the label or credential id of the one-time-code device to use when
@@ -114,21 +77,10 @@ impl KeycloakSettings {
     }
 }
 
-impl fmt::Debug for KeycloakSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The URL's query may carry state tokens; it is never needed to tell logins apart.
-        f.debug_struct("KeycloakSettings")
-            .field("url", &display_url(&self.url))
-            .field("username", &self.username)
-            .field("mfa_type", &self.mfa_type)
-            .field("otp_device", &self.otp_device)
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<KeycloakSettings, IdpError> {
         KeycloakSettings::from_idp_settings(&IdpSettings::from_pairs(pairs.iter().copied()))
@@ -152,38 +104,45 @@ mod tests {
         .unwrap();
         assert_eq!(s.url(), URL);
         assert_eq!(s.username(), Some("jane.doe"));
-        assert_eq!(s.mfa_type(), "code");
+        assert_eq!(s.mfa_type(), MfaChoice::Code);
         assert_eq!(s.otp_device(), Some("Work phone"));
 
         let d = parse(&[("url", URL), ("username", ""), ("keycloak_otp_device", " ")]).unwrap();
         assert_eq!(d.username(), None);
-        assert_eq!(d.mfa_type(), "auto");
+        assert_eq!(d.mfa_type(), MfaChoice::Auto);
         assert_eq!(d.otp_device(), None);
     }
 
     #[test]
     fn bad_settings_are_named() {
-        let unknown = parse(&[("url", URL), ("keycloak_otp_devise", "x")])
-            .unwrap_err()
-            .to_string();
-        assert!(unknown.contains("`keycloak_otp_devise`"), "{unknown}");
-        assert!(unknown.contains("keycloak_otp_device"), "{unknown}");
+        let unknown = parse(&[("url", URL), ("keycloak_otp_devise", "x")]).unwrap_err();
+        assert_eq!(unknown.kind(), IdpErrorKind::Configuration);
+        assert_eq!(
+            unknown.to_string(),
+            "unknown keycloak setting `keycloak_otp_devise` from the settings given; known: keycloak_otp_device"
+        );
 
         let missing = parse(&[("username", "jane")]).unwrap_err();
+        assert_eq!(missing.kind(), IdpErrorKind::Configuration);
+        let m = missing.to_string();
         assert!(
-            matches!(&missing, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("saml_auth_url")}),
-            "{missing:?}"
+            m.contains("saml_auth_url") && m.contains("web_identity_auth_url"),
+            "{m}"
         );
+
         let scheme = parse(&[("url", "ftp://idp.example.test/realms/x")]).unwrap_err();
+        assert_eq!(scheme.kind(), IdpErrorKind::Configuration);
         assert!(
-            matches!(&scheme, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration)
+            scheme.to_string().contains("ftp://idp.example.test"),
+            "{scheme}"
         );
-        let mfa = parse(&[("url", URL), ("mfa_type", "sms")])
-            .unwrap_err()
-            .to_string();
+
+        let mfa = parse(&[("url", URL), ("mfa_type", "sms")]).unwrap_err();
+        assert_eq!(mfa.kind(), IdpErrorKind::Configuration);
+        let m = mfa.to_string();
         assert!(
-            mfa.contains("\"sms\"") && mfa.contains("auto, none, code, push"),
-            "{mfa}"
+            m.contains("`mfa_type` = \"sms\"") && m.contains("auto, none, code, push"),
+            "{m}"
         );
     }
 
