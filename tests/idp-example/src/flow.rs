@@ -6,12 +6,8 @@
 
 use crate::settings::ExampleSettings;
 use async_trait::async_trait;
-use aws_runas_domain::Secret;
 use aws_runas_domain::ports::idp::{IdentityProvider, IdpDeps, IdpError, SamlAssertion};
-use aws_runas_domain::ports::prompter::Prompter;
-use aws_runas_idp_support::{Form, HttpClient, HttpRequest, Method, display_url};
-use std::fmt;
-use std::sync::Arc;
+use aws_runas_idp_support::{Form, HttpClient, HttpRequest, LoginAnswers, Method, display_url};
 
 /// How many pages one login may go through before the adapter gives up.
 const MAX_PAGES: usize = 10;
@@ -28,27 +24,22 @@ const STEP_PASSWORD: &str = "posting the password";
 const STEP_CODE: &str = "posting the one-time code";
 
 /// The `example` identity provider.
+#[derive(Debug)]
 pub(crate) struct ExampleIdp {
     settings: ExampleSettings,
     http: HttpClient,
-    prompter: Arc<dyn Prompter>,
-}
-
-impl fmt::Debug for ExampleIdp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExampleIdp")
-            .field("settings", &self.settings)
-            .finish_non_exhaustive()
-    }
+    /// The user name, password and codes: from the settings, else asked once.
+    answers: LoginAnswers,
 }
 
 impl ExampleIdp {
     /// An adapter for `settings`, with the HTTP client and prompter of `deps`.
     pub(crate) fn new(settings: ExampleSettings, deps: &IdpDeps) -> Self {
+        let answers = LoginAnswers::for_login(deps.prompter.clone(), settings.login());
         ExampleIdp {
             settings,
             http: HttpClient::from_deps(deps),
-            prompter: deps.prompter.clone(),
+            answers,
         }
     }
 
@@ -85,19 +76,19 @@ impl ExampleIdp {
                     )));
                 }
                 if codes_sent == MAX_CODES {
-                    return Err(IdpError::bad_credentials(format!(
+                    return Err(IdpError::mfa_rejected(format!(
                         "{} refused {MAX_CODES} one-time codes",
                         display_url(response.url())
                     )));
                 }
                 if form.input(self.settings.otp_field()).is_none() {
-                    return Err(IdpError::unavailable(format!(
+                    return Err(IdpError::unexpected_page(format!(
                         "the one-time-code form at {} has no input named {:?} (see example_otp_field)",
                         display_url(response.url()),
                         self.settings.otp_field()
                     )));
                 }
-                let code = self.code(codes_sent)?;
+                let code = self.answers.code("MFA code: ")?;
                 codes_sent += 1;
                 let mut form = form.clone();
                 form.fill(self.settings.otp_field(), code.expose());
@@ -107,7 +98,7 @@ impl ExampleIdp {
             };
             response = self.http.follow(request).await?;
         }
-        Err(IdpError::unavailable(format!(
+        Err(IdpError::unexpected_page(format!(
             "the login at {} went through more than {MAX_PAGES} pages",
             display_url(self.settings.url())
         )))
@@ -115,33 +106,17 @@ impl ExampleIdp {
 
     /// The login form with the user name and password filled in; asks for what is not given.
     fn fill_login(&self, form: &Form) -> Result<HttpRequest, IdpError> {
-        let username = match self.settings.username() {
-            Some(u) => u.to_string(),
-            None => self.prompter.read_line("Username: ")?,
-        };
-        let password = match self.settings.password() {
-            Some(p) => p.clone(),
-            None => self.prompter.read_secret("Password: ")?,
-        };
         let mut form = form.clone();
-        form.fill("username", username)
-            .fill("password", password.expose());
+        form.fill("username", self.answers.username()?)
+            .fill("password", self.answers.password()?.expose());
         post_only(form, self.settings.url())
-    }
-
-    /// The code for the `asked`-th question: the one given up front first, then the prompter's.
-    fn code(&self, asked: usize) -> Result<Secret, IdpError> {
-        match (asked, self.settings.mfa_code()) {
-            (0, Some(code)) => Ok(code.clone()),
-            _ => Ok(Secret::new(self.prompter.read_line("MFA code: ")?)),
-        }
     }
 }
 
 /// The form's request, refused when it would put a secret in a URL (a `GET` form).
 fn post_only(form: Form, page_url: &str) -> Result<HttpRequest, IdpError> {
     if form.method() != Method::Post {
-        return Err(IdpError::unavailable(format!(
+        return Err(IdpError::unexpected_page(format!(
             "the form at {} would send a secret in a URL; refusing to submit it",
             display_url(page_url)
         )));
