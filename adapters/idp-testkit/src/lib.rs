@@ -5,6 +5,8 @@ mod conformance;
 mod oidc;
 mod oidc_conformance;
 mod prompter;
+mod registration;
+mod replay;
 mod saml;
 mod server;
 mod signing;
@@ -23,6 +25,10 @@ pub use oidc_conformance::{
     OidcScenario, oidc_conformance, run_oidc_scenario,
 };
 pub use prompter::{PromptKind, Question, ScriptedPrompter};
+pub use registration::{
+    ExpectedRegistration, assert_registration, probe_with_cookies, probe_with_headers,
+};
+pub use replay::{Replay, Served};
 pub use saml::{
     AWS_SAML_ENDPOINT, ROLE_ATTRIBUTE, ROLE_SESSION_NAME_ATTRIBUTE, SESSION_DURATION_ATTRIBUTE,
     SamlResponseBuilder, SamlRole, auto_post_page, saml_roles,
