@@ -26,7 +26,8 @@ pub use oidc_conformance::{
 };
 pub use prompter::{PromptKind, Question, ScriptedPrompter};
 pub use registration::{
-    ExpectedRegistration, assert_registration, probe_with_cookies, probe_with_headers,
+    ExpectedRegistration, assert_accepted, assert_debug_hides, assert_refused, assert_registration,
+    idle_deps, idle_http, probe_with_cookies, probe_with_headers,
 };
 pub use replay::{Replay, Served};
 pub use saml::{

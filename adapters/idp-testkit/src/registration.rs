@@ -1,10 +1,17 @@
 //! The checks every identity-provider adapter makes of its registration record: its name,
 //! aliases, crate, protocols and MFA kinds; that the registry of the test binary finds it by
-//! every spelling; and what its URL and probe matchers accept and refuse.
+//! every spelling; what its URL and probe matchers accept and refuse; which settings its build
+//! refuses; and that its `Debug` hides the secrets it was built with.
 
+use crate::prompter::ScriptedPrompter;
+use aws_runas_domain::Timestamp;
+use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
-    AuthUrl, IdpRegistration, MfaKind, ProbeResponse, Protocol, registry,
+    AuthUrl, HttpSettings, IdpDeps, IdpErrorKind, IdpRegistration, IdpSettings, MfaKind,
+    ProbeResponse, Protocol, registry,
 };
+use std::sync::Arc;
+use std::time::Duration;
 
 /// What an adapter's registration must say and do.
 ///
@@ -67,7 +74,7 @@ pub fn assert_registration(reg: &IdpRegistration, expected: &ExpectedRegistratio
     let mut failures = vec![];
     let mut same = |what: &str, got: String, want: String| {
         if got != want {
-            failures.push(format!("{what} is {got}, expected {want}"));
+            failures.push(format!("{what}: {got}, expected {want}"));
         }
     };
     same("the name", reg.name().into(), expected.name.into());
@@ -105,6 +112,14 @@ pub fn assert_registration(reg: &IdpRegistration, expected: &ExpectedRegistratio
                 .chain(expected.aliases.iter().copied())
                 .flat_map(|n| [n.to_string(), n.to_ascii_uppercase()])
                 .chain(expected.found_as.iter().map(|s| s.to_string()));
+            for url in expected.urls_matched {
+                if let Ok(parsed) = AuthUrl::parse(url)
+                    && let Some(other) = registry.detect_by_url(&parsed)
+                    && other.name() != expected.name
+                {
+                    failures.push(format!("the registry detects {} by {url}", other.name()));
+                }
+            }
             for spelling in spellings {
                 match registry.get(&spelling) {
                     Ok(found) if found.name() == expected.name => {}
@@ -151,4 +166,89 @@ pub fn assert_registration(reg: &IdpRegistration, expected: &ExpectedRegistratio
         reg.name(),
         failures.join("\n  ")
     );
+}
+
+/// HTTP settings for a test: a 5 s timeout, no proxy, no CA bundle, no cookie jar.
+pub fn idle_http() -> HttpSettings {
+    HttpSettings {
+        timeout: Duration::from_secs(5),
+        proxy: None,
+        no_proxy: None,
+        ca_bundle: None,
+        cookie_jar: None,
+    }
+}
+
+/// Dependencies for building an adapter that is never run: a prompter that expects no question,
+/// a fixed clock and [`idle_http`].
+pub fn idle_deps() -> IdpDeps {
+    IdpDeps::new(
+        Arc::new(ScriptedPrompter::new()),
+        Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
+        idle_http(),
+    )
+}
+
+/// Checks that building the adapter of `reg` with the settings `pairs` fails with an
+/// [`IdpErrorKind::Configuration`] error whose message contains every text of `naming` (the key
+/// at fault, say).
+///
+/// # Panics
+/// When the build succeeds or fails otherwise.
+pub fn assert_refused(reg: &IdpRegistration, pairs: &[(&str, &str)], naming: &[&str]) {
+    let settings = IdpSettings::from_pairs(pairs.iter().copied());
+    match reg.build(&settings, idle_deps()) {
+        Ok(_) => panic!("`{}` accepted the settings {pairs:?}", reg.name()),
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                e.kind() == IdpErrorKind::Configuration
+                    && naming.iter().all(|t| message.contains(t)),
+                "`{}` refused {pairs:?} with {e:?}, expected a configuration error naming {naming:?}",
+                reg.name()
+            );
+        }
+    }
+}
+
+/// Checks that building the adapter of `reg` with the settings `pairs` succeeds.
+///
+/// # Panics
+/// When the build fails.
+pub fn assert_accepted(reg: &IdpRegistration, pairs: &[(&str, &str)]) {
+    let settings = IdpSettings::from_pairs(pairs.iter().copied());
+    if let Err(e) = reg.build(&settings, idle_deps()) {
+        panic!("`{}` refused the settings {pairs:?}: {e:?}", reg.name());
+    }
+}
+
+/// Checks that the `Debug` of the adapter built from `settings` shows none of `hidden` (the
+/// secrets and secret-bearing URL parts given) and every text of `shown`.
+///
+/// # Panics
+/// When the build fails or the `Debug` shows a hidden text or lacks a shown one.
+pub fn assert_debug_hides(
+    reg: &IdpRegistration,
+    settings: &IdpSettings,
+    hidden: &[&str],
+    shown: &[&str],
+) {
+    let adapter = reg
+        .build(settings, idle_deps())
+        .unwrap_or_else(|e| panic!("`{}` refused the settings: {e:?}", reg.name()));
+    let debug = format!("{adapter:?}");
+    for text in hidden {
+        assert!(
+            !debug.contains(text),
+            "the Debug of `{}` shows a secret: {debug}",
+            reg.name()
+        );
+    }
+    for text in shown {
+        assert!(
+            debug.contains(text),
+            "the Debug of `{}` lacks {text:?}: {debug}",
+            reg.name()
+        );
+    }
 }
