@@ -211,7 +211,11 @@ pub trait ConformanceMock: Send + Sync {
         vec![]
     }
 
-    /// The reason this adapter cannot run `scenario`, or `None` to run it.
+    /// Why this adapter cannot run `scenario`, or `None` to run it.
+    ///
+    /// Every scenario is either run or skipped here with a reason (a blank reason fails the
+    /// suite); an adapter that does not declare `Protocol::Saml` skips them all, and the suite
+    /// then checks that its `saml_assertion()` is [`IdpErrorKind::Unsupported`].
     fn skip(&self, _scenario: Scenario) -> Option<&'static str> {
         None
     }
@@ -239,12 +243,7 @@ pub async fn conformance(
         skipped: vec![],
     };
     let mut failures = vec![];
-    if !reg.protocols().contains(&Protocol::Saml) {
-        failures.push(format!(
-            "{}: does not declare the SAML protocol",
-            reg.name()
-        ));
-    }
+    let declared = reg.protocols().contains(&Protocol::Saml);
     let mfa_run = Scenario::ALL
         .iter()
         .any(|s| s.requires_mfa() && mock.skip(*s).is_none());
@@ -256,13 +255,27 @@ pub async fn conformance(
     }
     for scenario in Scenario::ALL {
         if let Some(reason) = mock.skip(scenario) {
+            if reason.trim().is_empty() {
+                failures.push(format!("{}: skipped without a reason", scenario.name()));
+            }
             report.skipped.push((scenario, reason));
+            continue;
+        }
+        if !declared {
+            failures.push(format!(
+                "{}: `{}` does not declare the SAML protocol; skip the scenario with a reason",
+                scenario.name(),
+                reg.name()
+            ));
             continue;
         }
         match run_scenario(reg, mock, scenario).await {
             Ok(()) => report.passed.push(scenario),
             Err(e) => failures.push(format!("{}: {e}", scenario.name())),
         }
+    }
+    if !declared && let Err(e) = unsupported_saml(reg, mock).await {
+        failures.push(e);
     }
     assert!(
         failures.is_empty(),
@@ -493,6 +506,60 @@ pub async fn run_scenario(
     } else {
         Err(problems.join("; "))
     }
+}
+
+/// For an adapter that does not declare SAML: `saml_assertion()` is refused as unsupported,
+/// without a request or a question.
+async fn unsupported_saml(
+    reg: &'static IdpRegistration,
+    mock: &dyn ConformanceMock,
+) -> Result<(), String> {
+    let now = Timestamp::parse_rfc3339("2026-01-15T10:00:00Z").map_err(|e| e.to_string())?;
+    let server = MockServer::start();
+    let ctx = ScenarioContext {
+        scenario: Scenario::OneRole,
+        server: &server,
+        saml_response: String::new(),
+        auto_post_page: String::new(),
+    };
+    let mut pairs = vec![
+        (IdpSettings::URL.to_string(), mock.setup(&ctx)),
+        (IdpSettings::USERNAME.to_string(), USERNAME.to_string()),
+    ];
+    pairs.extend(mock.extra_settings(&ctx));
+    let prompter = Arc::new(ScriptedPrompter::new());
+    let deps = IdpDeps::new(
+        prompter.clone(),
+        Arc::new(FixedClock(now)),
+        HttpSettings {
+            timeout: TIMEOUT,
+            proxy: None,
+            no_proxy: None,
+            ca_bundle: None,
+            cookie_jar: None,
+        },
+    );
+    let adapter = reg
+        .build(&IdpSettings::from_pairs(pairs), deps)
+        .map_err(|e| format!("the adapter could not be built: {e}"))?;
+    let task = tokio::spawn(async move { adapter.saml_assertion().await.map(|_| ()) });
+    let result = tokio::time::timeout(HANG_GUARD, task)
+        .await
+        .map_err(|_| "saml_assertion() hangs".to_string())?
+        .map_err(|join| format!("saml_assertion() panicked: {}", panic_message(join)))?;
+    match result {
+        Err(e) if e.kind() == IdpErrorKind::Unsupported => {}
+        Err(e) => {
+            return Err(format!(
+                "saml_assertion() failed with {e:?}, expected unsupported"
+            ));
+        }
+        Ok(_) => return Err("saml_assertion() succeeded though SAML is not declared".into()),
+    }
+    if !server.requests().is_empty() || !prompter.questions().is_empty() {
+        return Err("an unsupported saml_assertion() sent a request or asked a question".into());
+    }
+    Ok(())
 }
 
 fn panic_message(join: tokio::task::JoinError) -> String {

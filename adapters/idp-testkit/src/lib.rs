@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod browser;
 mod conformance;
 mod oidc;
 mod oidc_conformance;
@@ -11,6 +12,7 @@ mod saml;
 mod server;
 mod signing;
 
+pub use browser::FakeBrowser;
 pub use conformance::{
     ConformanceMock, ConformanceReport, ERROR_STATUS, MFA_CODE, PASSWORD, Scenario,
     ScenarioContext, TIMEOUT, UNRECOGNISED_PAGE, USERNAME, WRONG_MFA_CODE, WRONG_PASSWORD,
