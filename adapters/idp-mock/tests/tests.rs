@@ -17,6 +17,8 @@ use std::time::Duration;
 // Names the crate so the linker keeps its registration.
 use aws_runas_idp_mock as _;
 
+mod conformance;
+
 fn mock() -> &'static IdpRegistration {
     registry().unwrap().get("mock").unwrap()
 }

@@ -1,5 +1,5 @@
 //! A fake browser for OIDC logins that finish in the user's browser: it signs in at the
-//! testkit's [`MockOidc`](crate::MockOidc) login form and follows the provider's redirect to the
+//! testkit's [`MockOidc`](crate::MockOidc) login page and follows the provider's redirect to the
 //! adapter's loopback listener, as a user would; no real browser is ever started.
 
 use aws_runas_domain::ports::browser::BrowserOpener;
@@ -8,8 +8,8 @@ use std::net::TcpStream;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-/// A [`BrowserOpener`] that logs in at the mock provider's login form with a user name and
-/// password, then delivers the provider's redirect to where it points (the adapter's listener).
+/// A [`BrowserOpener`] that opens the mock provider's login page, posts its form with a user
+/// name and password, then delivers the provider's redirect to where it points (the adapter's listener).
 ///
 /// It speaks plain HTTP to 127.0.0.1 only, on its own thread, and records every URL it was asked
 /// to open.
@@ -62,6 +62,10 @@ impl BrowserOpener for FakeBrowser {
         );
         let url = url.to_string();
         std::thread::spawn(move || {
+            // The login page first, as a browser shows it; then the form.
+            if request("GET", &url, None).is_none() {
+                return;
+            }
             if let Some(location) = request("POST", &url, Some(&form))
                 .and_then(|(status, location)| (300..400).contains(&status).then_some(location))
                 .flatten()
