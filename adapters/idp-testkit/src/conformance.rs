@@ -6,6 +6,7 @@
 //! [`ScriptedPrompter`], a fixed clock and a 500 ms HTTP timeout.
 
 use crate::prompter::ScriptedPrompter;
+use crate::registration::idle_http;
 use crate::saml::{SamlResponseBuilder, SamlRole, saml_roles};
 use crate::server::{Fault, MockResponse, MockServer};
 use aws_runas_domain::ports::clock::FixedClock;
@@ -336,10 +337,8 @@ pub async fn run_scenario(
         Arc::new(FixedClock(now)),
         HttpSettings {
             timeout: TIMEOUT,
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
             cookie_jar: Some(jar.clone()),
+            ..idle_http()
         },
     );
     let mut pairs = vec![
@@ -533,10 +532,7 @@ async fn unsupported_saml(
         Arc::new(FixedClock(now)),
         HttpSettings {
             timeout: TIMEOUT,
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
-            cookie_jar: None,
+            ..idle_http()
         },
     );
     let adapter = reg
@@ -562,7 +558,7 @@ async fn unsupported_saml(
     Ok(())
 }
 
-fn panic_message(join: tokio::task::JoinError) -> String {
+pub(crate) fn panic_message(join: tokio::task::JoinError) -> String {
     match join.try_into_panic() {
         Ok(panic) => panic
             .downcast_ref::<String>()
@@ -596,7 +592,7 @@ fn expect_count(problems: &mut Vec<String>, what: &str, got: usize, want: usize)
     }
 }
 
-fn check_jar_file(path: &std::path::Path, problems: &mut Vec<String>) {
+pub(crate) fn check_jar_file(path: &std::path::Path, problems: &mut Vec<String>) {
     #[cfg(unix)]
     if let Ok(meta) = std::fs::metadata(path) {
         use std::os::unix::fs::PermissionsExt;

@@ -7,9 +7,12 @@
 //! `IdentityProvider::oidc_token`.
 
 use crate::browser::FakeBrowser;
-use crate::conformance::{PASSWORD, TIMEOUT, USERNAME, WRONG_PASSWORD};
+use crate::conformance::{
+    PASSWORD, TIMEOUT, USERNAME, WRONG_PASSWORD, check_jar_file, panic_message,
+};
 use crate::oidc::{MockOidc, MockOidcConfig, OidcRoute};
 use crate::prompter::ScriptedPrompter;
+use crate::registration::idle_http;
 use crate::server::MockServer;
 use aws_runas_domain::ports::browser::BrowserOpener;
 use aws_runas_domain::ports::clock::FixedClock;
@@ -205,10 +208,8 @@ pub async fn run_oidc_scenario(
         Arc::new(FixedClock(now)),
         HttpSettings {
             timeout: TIMEOUT,
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
             cookie_jar: Some(jar.clone()),
+            ..idle_http()
         },
     )
     .with_browser(in_browser.then(|| browser.clone() as Arc<dyn BrowserOpener>));
@@ -406,14 +407,7 @@ pub async fn run_oidc_scenario(
     for panic in server.handler_panics() {
         problems.push(format!("the mock's handler panicked: {panic}"));
     }
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(&jar) {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode != 0o600 {
-            problems.push(format!("the cookie jar has mode {mode:o}, expected 600"));
-        }
-    }
+    check_jar_file(&jar, &mut problems);
     if in_browser && browser.opened().len() != 1 {
         problems.push(format!(
             "the browser was opened {} time(s), expected once",
@@ -442,10 +436,7 @@ async fn unsupported_oidc(
         Arc::new(FixedClock(oidc.config().now)),
         HttpSettings {
             timeout: TIMEOUT,
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
-            cookie_jar: None,
+            ..idle_http()
         },
     );
     let mut pairs = vec![
@@ -479,17 +470,6 @@ async fn unsupported_oidc(
         return Err("an unsupported oidc_token() sent a request or asked a question".into());
     }
     Ok(())
-}
-
-fn panic_message(join: tokio::task::JoinError) -> String {
-    match join.try_into_panic() {
-        Ok(panic) => panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "a panic without a message".to_string()),
-        Err(join) => join.to_string(),
-    }
 }
 
 #[cfg(test)]

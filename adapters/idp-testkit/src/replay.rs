@@ -7,7 +7,9 @@
 //! for, the clock) and lists its cases with [`replay_cases!`](crate::replay_cases); a test that
 //! only needs the conversation served (an end-to-end run of the app, say) calls [`Replay::serve`].
 
+use crate::conformance::{check_jar_file, panic_message};
 use crate::prompter::ScriptedPrompter;
+use crate::registration::idle_http;
 use crate::server::{MockRequest, MockResponse, MockServer};
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
@@ -26,9 +28,6 @@ use std::time::Duration;
 /// How long a replayed login may take before the harness calls it hung: far more than any case
 /// needs (push waits are bounded at a second or two), far less than forever.
 const HANG_GUARD: Duration = Duration::from_secs(30);
-
-/// The per-request HTTP timeout of a replayed login.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One case directory's `case.json`.
 #[derive(Debug, Clone, Deserialize)]
@@ -430,11 +429,8 @@ impl Replay {
             prompter.clone(),
             Arc::new(FixedClock(self.now)),
             HttpSettings {
-                timeout: HTTP_TIMEOUT,
-                proxy: None,
-                no_proxy: None,
-                ca_bundle: None,
                 cookie_jar: (!case.no_cookie_jar).then(|| jar.clone()),
+                ..idle_http()
             },
         );
         let mut pairs = vec![(IdpSettings::URL.to_string(), served.url().to_string())];
@@ -571,7 +567,7 @@ impl Replay {
         if secrets.iter().any(|s| shown.contains(s.as_str())) {
             failures.push("a notice, a prompt label or the adapter's Debug shows a secret".into());
         }
-        check_jar_mode(&jar, &mut failures);
+        check_jar_file(&jar, &mut failures);
         if failures.is_empty() {
             Ok(())
         } else {
@@ -1050,30 +1046,6 @@ fn swap_saml(page: &str, saml: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn check_jar_mode(path: &Path, failures: &mut Vec<String>) {
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(path) {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode != 0o600 {
-            failures.push(format!("the cookie jar has mode {mode:o}, expected 600"));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (path, failures);
-}
-
-fn panic_message(join: tokio::task::JoinError) -> String {
-    match join.try_into_panic() {
-        Ok(panic) => panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "a panic without a message".to_string()),
-        Err(join) => join.to_string(),
-    }
 }
 
 #[cfg(test)]
