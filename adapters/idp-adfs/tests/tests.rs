@@ -26,22 +26,10 @@ fn fixture_dir() -> std::path::PathBuf {
 /// The fixture pages are rendered for `https://adfs.example.test`; the mock server lives elsewhere.
 const FIXTURE_HOST: &str = "https://adfs.example.test";
 
-/// The AWS and Azure AD endpoints the fixtures' auto-posts name: pointed at the mock server too,
-/// so that an adapter that posted a token onwards would be caught there rather than go out.
-const FOREIGN_HOSTS: [(&str, &str); 3] = [
-    ("https://signin.aws.amazon.com:443", "/fake-aws"),
-    ("https://signin.amazonaws.cn:443", "/fake-aws-cn"),
-    ("https://login.microsoftonline.com:443", "/fake-aad"),
-];
-
 /// A fixture page of `case`, its links pointing at `base` (the mock server).
 fn fixture_page(case: &str, file: &str, base: &str) -> String {
     let path = fixture_dir().join(case).join(file);
-    let mut page = std::fs::read_to_string(&path)
+    std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
-        .replace(FIXTURE_HOST, base);
-    for (host, path) in FOREIGN_HOSTS {
-        page = page.replace(host, &format!("{base}{path}"));
-    }
-    page
+        .replace(FIXTURE_HOST, base)
 }

@@ -36,19 +36,3 @@ const FIXTURE_HOSTS: [&str; 4] = [
     "https://account.activedirectory.windowsazure.com",
     "https://adfs.example.test",
 ];
-
-/// `text` with every fixture host pointing at `base` (the mock server).
-fn rebase(text: &str, base: &str) -> String {
-    FIXTURE_HOSTS
-        .iter()
-        .fold(text.to_string(), |t, host| t.replace(host, base))
-        .replace("https://sso.example.test", base)
-}
-
-/// A fixture file of `case`, its links pointing at `base`.
-fn fixture_file(case: &str, file: &str, base: &str) -> String {
-    let path = fixture_dir().join(case).join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    rebase(&text, base)
-}

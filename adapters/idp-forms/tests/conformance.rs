@@ -1,11 +1,12 @@
 //! The shared conformance suite, against a mock of a plain form IdP: a start URL that redirects
 //! to the login page, a login form with a CSRF token, a one-time-code page, and the auto-post
-//! page of the SAML Response.
+//! page of the SAML Response; and the registration record.
 
 use crate::support::registration;
-use aws_runas_domain::ports::idp::{MfaKind, Protocol, registry};
+use aws_runas_domain::ports::idp::{MfaKind, ProbeResponse, Protocol};
 use aws_runas_idp_testkit::{
-    ConformanceMock, MockResponse, Scenario, ScenarioContext, conformance,
+    ConformanceMock, ExpectedRegistration, MockResponse, Scenario, ScenarioContext,
+    assert_registration, conformance,
 };
 
 fn login_page(error: bool) -> String {
@@ -92,36 +93,29 @@ async fn the_forms_adapter_passes_every_conformance_scenario() {
 }
 
 #[test]
-fn the_registry_holds_exactly_the_forms_adapter() {
-    let registry = registry().unwrap();
-    assert_eq!(registry.names(), vec!["forms"]);
-    let reg = registration();
-    assert_eq!(reg.crate_name(), "aws-runas-idp-forms");
-    assert_eq!(reg.aliases(), &["form", "html"]);
-    assert_eq!(reg.protocols(), &[Protocol::Saml, Protocol::Oidc]);
-    assert_eq!(reg.mfa(), &[MfaKind::Code]);
-    assert_eq!(registry.get("HTML").unwrap().name(), "forms");
-    assert_eq!(registry.get("Form").unwrap().name(), "forms");
-}
-
-#[test]
-fn the_forms_adapter_is_chosen_by_name_only() {
-    use aws_runas_domain::ports::idp::{AuthUrl, ProbeResponse};
-    let registry = registry().unwrap();
-    for url in [
-        "https://idp.example.test/idp/profile/SAML2/Unsolicited/SSO?providerId=urn:amazon:webservices",
-        "https://login.example.test/simplesaml/saml2/idp/SSOService.php",
-        "http://127.0.0.1:8080/forms",
-    ] {
-        let url = AuthUrl::parse(url).unwrap();
-        assert!(!registration().matches_url(&url));
-        assert!(registry.detect_by_url(&url).is_none());
-    }
-    let probe = ProbeResponse {
-        status: 200,
-        headers: vec![("content-type".into(), "text/html".into())],
-        cookies: vec!["JSESSIONID".into(), "shib_idp_session".into()],
-    };
-    assert!(!registration().matches_probe(&probe));
-    assert!(registry.detect_by_probe(&probe).is_none());
+fn registration_the_forms_adapter_is_chosen_by_name_only() {
+    assert_registration(
+        registration(),
+        &ExpectedRegistration {
+            registry: &["forms"],
+            name: "forms",
+            aliases: &["form", "html"],
+            crate_name: "aws-runas-idp-forms",
+            protocols: &[Protocol::Saml, Protocol::Oidc],
+            mfa: &[MfaKind::Code],
+            found_as: &["Form", "Forms"],
+            urls_matched: &[],
+            urls_not_matched: &[
+                "https://idp.example.test/idp/profile/SAML2/Unsolicited/SSO?providerId=urn:amazon:webservices",
+                "https://login.example.test/simplesaml/saml2/idp/SSOService.php",
+                "http://127.0.0.1:8080/forms",
+            ],
+            probes_matched: vec![],
+            probes_not_matched: vec![ProbeResponse {
+                status: 200,
+                headers: vec![("content-type".into(), "text/html".into())],
+                cookies: vec!["JSESSIONID".into(), "shib_idp_session".into()],
+            }],
+        },
+    );
 }

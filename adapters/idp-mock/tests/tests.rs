@@ -8,12 +8,16 @@ use aws_runas_domain::ports::idp::{
 };
 use aws_runas_domain::saml::SamlResponse;
 use aws_runas_domain::{Secret, Timestamp};
-use aws_runas_idp_testkit::ScriptedPrompter;
+use aws_runas_idp_testkit::{
+    ExpectedRegistration, ScriptedPrompter, assert_refused, assert_registration,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 // Names the crate so the linker keeps its registration.
 use aws_runas_idp_mock as _;
+
+mod conformance;
 
 fn mock() -> &'static IdpRegistration {
     registry().unwrap().get("mock").unwrap()
@@ -71,67 +75,57 @@ fn assert_nothing_asked(prompter: &ScriptedPrompter) {
 }
 
 #[test]
-fn the_registry_holds_exactly_the_mock() {
-    let registry = registry().unwrap();
-    assert_eq!(registry.names(), vec!["mock"]);
-    let reg = mock();
-    assert_eq!(reg.crate_name(), "aws-runas-idp-mock");
-    assert!(reg.aliases().is_empty());
-    assert_eq!(reg.protocols(), &[Protocol::Saml, Protocol::Oidc]);
-    assert!(reg.mfa().is_empty());
-    assert_eq!(registry.get("MOCK").unwrap().name(), "mock");
-}
-
-#[test]
-fn local_mock_urls_are_detected() {
-    let registry = registry().unwrap();
-    for url in [
-        "http://localhost/mock",
-        "http://localhost:8080/mock/saml?x=1",
-        "https://LOCALHOST/mockidp",
-        "http://127.0.0.1/mock",
-        "http://127.0.0.1:9999/mock/",
-        "http://[::1]/mock",
-        "http://[::1]:8443/mock/login",
-        "http://user@localhost/mock",
-    ] {
-        let parsed = AuthUrl::parse(url).unwrap();
-        assert!(mock().matches_url(&parsed), "{url}");
-        assert_eq!(
-            registry.detect_by_url(&parsed).map(|r| r.name()),
-            Some("mock"),
-            "{url}"
-        );
-    }
-}
-
-#[test]
-fn other_urls_are_not_detected() {
-    for url in [
-        "http://localhost/",
-        "http://localhost/saml/mock",
-        "http://localhost/Mock",
-        "http://127.0.0.2/mock",
-        "http://example.com/mock",
-        "http://localhost.example.com/mock",
-        "http://mocklocalhost/mock",
-        "https://idp.example.test/mock",
-        "http://[::2]/mock",
-    ] {
-        let parsed = AuthUrl::parse(url).unwrap();
-        assert!(!mock().matches_url(&parsed), "{url}");
-    }
-}
-
-#[test]
-fn a_probe_never_picks_the_mock() {
-    let probe = ProbeResponse {
-        status: 200,
-        headers: vec![("server".into(), "mock".into())],
-        cookies: vec!["mock".into(), "KC_RESTART".into()],
-    };
-    assert!(!mock().matches_probe(&probe));
-    assert!(!mock().matches_probe(&ProbeResponse::default()));
+fn registration() {
+    assert_registration(
+        mock(),
+        &ExpectedRegistration {
+            registry: &["mock"],
+            name: "mock",
+            aliases: &[],
+            crate_name: "aws-runas-idp-mock",
+            protocols: &[Protocol::Saml, Protocol::Oidc],
+            mfa: &[],
+            found_as: &["Mock"],
+            // Local mock URLs are detected.
+            urls_matched: &[
+                "http://localhost/mock",
+                "http://localhost:8080/mock/saml?x=1",
+                "https://LOCALHOST/mockidp",
+                "http://127.0.0.1/mock",
+                "http://127.0.0.1:9999/mock/",
+                "http://[::1]/mock",
+                "http://[::1]:8443/mock/login",
+                "http://user@localhost/mock",
+            ],
+            urls_not_matched: &[
+                "http://localhost/",
+                "http://localhost/saml/mock",
+                "http://localhost/Mock",
+                "http://127.0.0.2/mock",
+                "http://example.com/mock",
+                "http://localhost.example.com/mock",
+                "http://mocklocalhost/mock",
+                "https://idp.example.test/mock",
+                "http://[::2]/mock",
+            ],
+            // A probe never picks the mock.
+            probes_matched: vec![],
+            probes_not_matched: vec![
+                ProbeResponse {
+                    status: 200,
+                    headers: vec![("server".into(), "mock".into())],
+                    cookies: vec!["mock".into(), "KC_RESTART".into()],
+                },
+                ProbeResponse::default(),
+            ],
+        },
+    );
+    // Every local mock URL is detected as the mock.
+    let parsed = AuthUrl::parse("http://[::1]:8443/mock/login").unwrap();
+    assert_eq!(
+        registry().unwrap().detect_by_url(&parsed).map(|r| r.name()),
+        Some("mock")
+    );
 }
 
 #[tokio::test]
@@ -259,31 +253,18 @@ async fn every_call_issues_a_fresh_assertion_at_the_clock_s_now() {
 
 #[test]
 fn bad_settings_fail_the_build_with_the_key_named() {
-    let prompter = Arc::new(ScriptedPrompter::new());
-    for (key, value, named) in [
-        (
-            "mock_role",
-            "arn:aws:iam::123456789012:role/x",
-            "`mock_role`",
-        ),
-        ("mock_roles", "arn:aws:iam::1234:role/x", "mock_roles"),
-        ("mock_provider", "urn:nothing", "mock_provider"),
-    ] {
-        let e = mock()
-            .build(
-                &IdpSettings::from_pairs([(key, value)]),
-                deps(prompter.clone(), Arc::new(FixedClock(now()))),
-            )
-            .unwrap_err();
-        match e {
-            e if e.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration => {
-                let m = e.to_string();
-                assert!(m.contains(named), "{m}");
-            }
-            other => panic!("{key}: expected InvalidConfiguration, got {other:?}"),
-        }
-    }
-    assert_nothing_asked(&prompter);
+    let role = ("mock_role", "arn:aws:iam::123456789012:role/x");
+    assert_refused(mock(), &[role], &["`mock_role`"]);
+    assert_refused(
+        mock(),
+        &[("mock_roles", "arn:aws:iam::1234:role/x")],
+        &["mock_roles"],
+    );
+    assert_refused(
+        mock(),
+        &[("mock_provider", "urn:nothing")],
+        &["mock_provider"],
+    );
 }
 
 fn base64_decode(text: &str) -> Option<Vec<u8>> {

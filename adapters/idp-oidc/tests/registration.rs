@@ -2,93 +2,68 @@
 
 use crate::{deps, oidc};
 use aws_runas_domain::Secret;
-use aws_runas_domain::ports::idp::{
-    AuthUrl, IdpError, IdpSettings, ProbeResponse, Protocol, registry,
+use aws_runas_domain::ports::idp::{IdpSettings, ProbeResponse, Protocol};
+use aws_runas_idp_testkit::{
+    ExpectedRegistration, ScriptedPrompter, assert_accepted, assert_refused, assert_registration,
 };
-use aws_runas_idp_testkit::ScriptedPrompter;
 use std::sync::Arc;
 
 #[test]
-fn the_registry_of_this_binary_holds_exactly_oidc() {
-    assert_eq!(registry().unwrap().names(), vec!["oidc"]);
-}
-
-#[test]
-fn name_alias_and_capabilities() {
-    let reg = oidc();
-    assert_eq!(reg.name(), "oidc");
-    assert_eq!(reg.aliases(), ["browser"]);
-    assert_eq!(reg.crate_name(), "aws-runas-idp-oidc");
-    assert_eq!(reg.protocols(), [Protocol::Oidc]);
-    assert!(reg.mfa().is_empty());
-    assert_eq!(registry().unwrap().get("Browser").unwrap().name(), "oidc");
-    assert_eq!(registry().unwrap().get("OIDC").unwrap().name(), "oidc");
-}
-
-#[test]
-fn it_is_never_detected() {
-    let reg = oidc();
-    for url in [
-        "https://login.example.com/tenant",
-        "https://idp.example.com/realms/corp",
-        "https://example.okta.com/oauth2/default",
-        "https://accounts.google.com",
-    ] {
-        assert!(!reg.matches_url(&AuthUrl::parse(url).unwrap()), "{url}");
-    }
-    let probe = ProbeResponse {
-        status: 200,
-        headers: vec![("content-type".into(), "application/json".into())],
-        cookies: vec!["KC_RESTART".into(), "JSESSIONID".into()],
-    };
-    assert!(!reg.matches_probe(&probe));
-}
-
-fn build(pairs: &[(&str, &str)]) -> Result<(), IdpError> {
-    oidc()
-        .build(
-            &IdpSettings::from_pairs(pairs.iter().copied()),
-            deps(Arc::new(ScriptedPrompter::new()), None),
-        )
-        .map(|_| ())
+fn registration_it_is_never_detected() {
+    assert_registration(
+        oidc(),
+        &ExpectedRegistration {
+            registry: &["oidc"],
+            name: "oidc",
+            aliases: &["browser"],
+            crate_name: "aws-runas-idp-oidc",
+            protocols: &[Protocol::Oidc],
+            mfa: &[],
+            found_as: &["Browser", "Oidc"],
+            urls_matched: &[],
+            urls_not_matched: &[
+                "https://login.example.com/tenant",
+                "https://idp.example.com/realms/corp",
+                "https://example.okta.com/oauth2/default",
+                "https://accounts.google.com",
+            ],
+            probes_matched: vec![],
+            probes_not_matched: vec![ProbeResponse {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                cookies: vec!["KC_RESTART".into(), "JSESSIONID".into()],
+            }],
+        },
+    );
 }
 
 #[test]
 fn bad_settings_are_refused_when_building() {
     let url = ("url", "https://login.example.com/tenant");
-    let unknown = build(&[url, ("oidc_flows", "device")]).unwrap_err();
-    assert!(
-        matches!(&unknown, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("`oidc_flows`")}),
-        "{unknown:?}"
+    assert_refused(oidc(), &[url, ("oidc_flows", "device")], &["`oidc_flows`"]);
+    assert_refused(
+        oidc(),
+        &[url, ("oidc_flow", "popup")],
+        &["oidc_flow", "browser or device"],
     );
-    let flow = build(&[url, ("oidc_flow", "popup")]).unwrap_err();
-    assert!(
-        matches!(&flow, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("oidc_flow") && m.contains("browser or device")}),
-        "{flow:?}"
+    assert_refused(
+        oidc(),
+        &[url, ("oidc_timeout", "forever")],
+        &["oidc_timeout"],
     );
-    let timeout = build(&[url, ("oidc_timeout", "forever")]).unwrap_err();
-    assert!(
-        matches!(&timeout, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("oidc_timeout")}),
-        "{timeout:?}"
+    assert_refused(oidc(), &[], &["web_identity_auth_url"]);
+    assert_refused(oidc(), &[("url", "login.example.com")], &[]);
+    assert_accepted(
+        oidc(),
+        &[
+            url,
+            ("oidc_flow", "device"),
+            ("oidc_timeout", "3m"),
+            ("oidc_scopes", "email,groups"),
+            ("username", "jane.doe"),
+            ("keycloak_otp_device", "another adapter's key"),
+        ],
     );
-    let missing = build(&[]).unwrap_err();
-    assert!(
-        matches!(&missing, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("web_identity_auth_url")}),
-        "{missing:?}"
-    );
-    assert!(matches!(
-        build(&[("url", "login.example.com")]),
-        Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
-    ));
-    build(&[
-        url,
-        ("oidc_flow", "device"),
-        ("oidc_timeout", "3m"),
-        ("oidc_scopes", "email,groups"),
-        ("username", "jane.doe"),
-        ("keycloak_otp_device", "another adapter's key"),
-    ])
-    .unwrap();
 }
 
 #[tokio::test]

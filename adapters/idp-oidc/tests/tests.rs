@@ -1,11 +1,12 @@
 //! Integration tests of the generic OIDC adapter: its registration and settings, the browser flow
 //! played by a test client against the testkit's mock provider (no real browser is started), and
-//! the device flow.
+//! the device flow, and the shared conformance suites.
 
 // Link the adapter so that its registration is in this binary's registry.
 use aws_runas_idp_oidc as _;
 
 mod browser;
+mod conformance;
 mod device;
 mod registration;
 

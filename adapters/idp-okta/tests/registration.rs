@@ -1,80 +1,52 @@
-//! The registration record: name, capabilities, and the URL and probe matchers.
+//! The registration record: name, capabilities, and the URL and probe matchers; settings refused
+//! at build time; no secret in the adapter's `Debug`.
 
 use crate::okta;
 use aws_runas_domain::Secret;
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
-use aws_runas_domain::ports::idp::{
-    AuthUrl, HttpSettings, IdpDeps, IdpSettings, MfaKind, ProbeResponse, Protocol, registry,
-};
+use aws_runas_domain::ports::idp::{AuthUrl, IdpSettings, MfaKind, Protocol, registry};
 use aws_runas_idp_support::HttpClient;
-use aws_runas_idp_testkit::{MockResponse, MockServer, ScriptedPrompter};
+use aws_runas_idp_testkit::{
+    ExpectedRegistration, MockResponse, MockServer, assert_accepted, assert_debug_hides,
+    assert_refused, assert_registration, idle_http, probe_with_headers,
+};
 use std::sync::Arc;
-use std::time::Duration;
 
 #[test]
-fn the_registry_of_this_binary_holds_exactly_okta() {
-    assert_eq!(registry().unwrap().names(), vec!["okta"]);
-}
-
-#[test]
-fn name_and_capabilities() {
-    let reg = okta();
-    assert_eq!(reg.name(), "okta");
-    assert!(reg.aliases().is_empty());
-    assert_eq!(reg.crate_name(), "aws-runas-idp-okta");
-    assert_eq!(reg.protocols(), [Protocol::Saml, Protocol::Oidc]);
-    assert_eq!(reg.mfa(), [MfaKind::Code, MfaKind::Push]);
-    assert_eq!(registry().unwrap().get("OKTA").unwrap().name(), "okta");
-}
-
-#[test]
-fn url_matcher() {
-    let reg = okta();
-    let check = |url: &str, want: bool| {
-        let parsed = AuthUrl::parse(url).unwrap();
-        assert_eq!(reg.matches_url(&parsed), want, "{url}");
-    };
-    check(
-        "https://example.okta.com/home/amazon_aws/0oa1fake0001/272",
-        true,
+fn registration() {
+    assert_registration(
+        okta(),
+        &ExpectedRegistration {
+            registry: &["okta"],
+            name: "okta",
+            aliases: &[],
+            crate_name: "aws-runas-idp-okta",
+            protocols: &[Protocol::Saml, Protocol::Oidc],
+            mfa: &[MfaKind::Code, MfaKind::Push],
+            found_as: &["Okta"],
+            urls_matched: &[
+                "https://example.okta.com/home/amazon_aws/0oa1fake0001/272",
+                "https://Example.OKTAPREVIEW.com/home/amazon_aws/0oa1/272",
+                "https://example.okta-emea.com/home/amazon_aws/0oa1/272?x=1",
+                "https://okta.com/",
+            ],
+            urls_not_matched: &[
+                "https://example.notokta.com/home/amazon_aws/0oa1/272",
+                "https://okta.com.evil.example/home/amazon_aws/0oa1/272",
+                "https://sso.example.com/home/amazon_aws/0oa1/272",
+                "https://login.microsoftonline.com/tenant/saml2",
+            ],
+            probes_matched: vec![
+                probe_with_headers(&[("x-okta-request-id", "fake-request-0001")]),
+                probe_with_headers(&[("X-Okta-Request-Id", "x")]),
+            ],
+            probes_not_matched: vec![
+                probe_with_headers(&[("x-ms-request-id", "x")]),
+                probe_with_headers(&[]),
+            ],
+        },
     );
-    check(
-        "https://Example.OKTAPREVIEW.com/home/amazon_aws/0oa1/272",
-        true,
-    );
-    check(
-        "https://example.okta-emea.com/home/amazon_aws/0oa1/272?x=1",
-        true,
-    );
-    check("https://okta.com/", true);
-    check(
-        "https://example.notokta.com/home/amazon_aws/0oa1/272",
-        false,
-    );
-    check(
-        "https://okta.com.evil.example/home/amazon_aws/0oa1/272",
-        false,
-    );
-    check("https://sso.example.com/home/amazon_aws/0oa1/272", false);
-    check("https://login.microsoftonline.com/tenant/saml2", false);
-}
-
-#[test]
-fn probe_matcher() {
-    let reg = okta();
-    let probe = |headers: &[(&str, &str)]| ProbeResponse {
-        status: 200,
-        headers: headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect(),
-        cookies: vec![],
-    };
-    assert!(reg.matches_probe(&probe(&[("x-okta-request-id", "fake-request-0001")])));
-    assert!(reg.matches_probe(&probe(&[("X-Okta-Request-Id", "x")])));
-    assert!(!reg.matches_probe(&probe(&[("x-ms-request-id", "x")])));
-    assert!(!reg.matches_probe(&probe(&[])));
 }
 
 #[tokio::test]
@@ -95,7 +67,7 @@ async fn an_okta_org_on_a_custom_domain_is_detected_by_one_probe() {
             .is_none()
     );
     let client = HttpClient::new(
-        http(),
+        idle_http(),
         Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
     );
     let probe = client.probe(&url).await.unwrap();
@@ -108,54 +80,18 @@ async fn an_okta_org_on_a_custom_domain_is_detected_by_one_probe() {
     );
 }
 
-fn http() -> HttpSettings {
-    HttpSettings {
-        timeout: Duration::from_secs(5),
-        proxy: None,
-        no_proxy: None,
-        ca_bundle: None,
-        cookie_jar: None,
-    }
-}
-
-fn deps() -> IdpDeps {
-    IdpDeps {
-        federation: None,
-        session: aws_runas_domain::ports::idp::IdpSession::new(),
-        browser: None,
-        prompter: Arc::new(ScriptedPrompter::new()),
-        clock: Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
-        http: http(),
-    }
-}
-
 #[test]
 fn bad_settings_are_refused_when_building() {
-    let build = |pairs: &[(&str, &str)]| {
-        okta()
-            .build(&IdpSettings::from_pairs(pairs.iter().copied()), deps())
-            .map(|_| ())
-    };
-    let url = "https://example.okta.com/home/amazon_aws/0oa1fake0001/272";
-    let unknown = build(&[("url", url), ("okta_factor", "push")]).unwrap_err();
-    assert!(
-        matches!(&unknown, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("`okta_factor`")}),
-        "{unknown:?}"
+    let url = (
+        "url",
+        "https://example.okta.com/home/amazon_aws/0oa1fake0001/272",
     );
-    assert!(
-        matches!(build(&[]), Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration)
-    );
-    assert!(matches!(
-        build(&[("url", url), ("mfa_type", "sms")]),
-        Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
-    ));
-    assert!(
-        build(&[
-            ("url", url),
-            ("mfa_type", "push"),
-            ("keycloak_x", "ignored")
-        ])
-        .is_ok()
+    assert_refused(okta(), &[url, ("okta_factor", "push")], &["`okta_factor`"]);
+    assert_refused(okta(), &[], &[]);
+    assert_refused(okta(), &[url, ("mfa_type", "sms")], &[]);
+    assert_accepted(
+        okta(),
+        &[url, ("mfa_type", "push"), ("keycloak_x", "ignored")],
     );
 }
 
@@ -172,13 +108,10 @@ fn the_adapter_debug_shows_no_secret() {
         Some(Secret::new("hunter2-password")),
         Some(Secret::new("975310")),
     );
-    let adapter = okta().build(&settings, deps()).unwrap();
-    let shown = format!("{adapter:?}");
-    for secret in ["hunter2-password", "975310", "t0ken"] {
-        assert!(!shown.contains(secret), "{shown}");
-    }
-    assert!(
-        shown.contains("jane.doe@example.test") && shown.contains("password_given: true"),
-        "{shown}"
+    assert_debug_hides(
+        okta(),
+        &settings,
+        &["hunter2-password", "975310", "t0ken"],
+        &["jane.doe@example.test", "password_given: true"],
     );
 }

@@ -31,13 +31,3 @@ const FIXTURE_HOSTS: [&str; 2] = [
     "https://example.okta.com",
     "https://api-fake0001.duosecurity.com",
 ];
-
-/// A fixture file of `case`, its links pointing at `base` (the mock server).
-fn fixture_file(case: &str, file: &str, base: &str) -> String {
-    let path = fixture_dir().join(case).join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    FIXTURE_HOSTS
-        .iter()
-        .fold(text, |t, host| t.replace(host, base))
-}

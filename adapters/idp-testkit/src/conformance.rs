@@ -6,6 +6,7 @@
 //! [`ScriptedPrompter`], a fixed clock and a 500 ms HTTP timeout.
 
 use crate::prompter::ScriptedPrompter;
+use crate::registration::idle_http;
 use crate::saml::{SamlResponseBuilder, SamlRole, saml_roles};
 use crate::server::{Fault, MockResponse, MockServer};
 use aws_runas_domain::ports::clock::FixedClock;
@@ -211,7 +212,11 @@ pub trait ConformanceMock: Send + Sync {
         vec![]
     }
 
-    /// The reason this adapter cannot run `scenario`, or `None` to run it.
+    /// Why this adapter cannot run `scenario`, or `None` to run it.
+    ///
+    /// Every scenario is either run or skipped here with a reason (a blank reason fails the
+    /// suite); an adapter that does not declare `Protocol::Saml` skips them all, and the suite
+    /// then checks that its `saml_assertion()` is [`IdpErrorKind::Unsupported`].
     fn skip(&self, _scenario: Scenario) -> Option<&'static str> {
         None
     }
@@ -239,12 +244,7 @@ pub async fn conformance(
         skipped: vec![],
     };
     let mut failures = vec![];
-    if !reg.protocols().contains(&Protocol::Saml) {
-        failures.push(format!(
-            "{}: does not declare the SAML protocol",
-            reg.name()
-        ));
-    }
+    let declared = reg.protocols().contains(&Protocol::Saml);
     let mfa_run = Scenario::ALL
         .iter()
         .any(|s| s.requires_mfa() && mock.skip(*s).is_none());
@@ -256,13 +256,27 @@ pub async fn conformance(
     }
     for scenario in Scenario::ALL {
         if let Some(reason) = mock.skip(scenario) {
+            if reason.trim().is_empty() {
+                failures.push(format!("{}: skipped without a reason", scenario.name()));
+            }
             report.skipped.push((scenario, reason));
+            continue;
+        }
+        if !declared {
+            failures.push(format!(
+                "{}: `{}` does not declare the SAML protocol; skip the scenario with a reason",
+                scenario.name(),
+                reg.name()
+            ));
             continue;
         }
         match run_scenario(reg, mock, scenario).await {
             Ok(()) => report.passed.push(scenario),
             Err(e) => failures.push(format!("{}: {e}", scenario.name())),
         }
+    }
+    if !declared && let Err(e) = unsupported_saml(reg, mock).await {
+        failures.push(e);
     }
     assert!(
         failures.is_empty(),
@@ -323,10 +337,8 @@ pub async fn run_scenario(
         Arc::new(FixedClock(now)),
         HttpSettings {
             timeout: TIMEOUT,
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
             cookie_jar: Some(jar.clone()),
+            ..idle_http()
         },
     );
     let mut pairs = vec![
@@ -495,7 +507,58 @@ pub async fn run_scenario(
     }
 }
 
-fn panic_message(join: tokio::task::JoinError) -> String {
+/// For an adapter that does not declare SAML: `saml_assertion()` is refused as unsupported,
+/// without a request or a question.
+async fn unsupported_saml(
+    reg: &'static IdpRegistration,
+    mock: &dyn ConformanceMock,
+) -> Result<(), String> {
+    let now = Timestamp::parse_rfc3339("2026-01-15T10:00:00Z").map_err(|e| e.to_string())?;
+    let server = MockServer::start();
+    let ctx = ScenarioContext {
+        scenario: Scenario::OneRole,
+        server: &server,
+        saml_response: String::new(),
+        auto_post_page: String::new(),
+    };
+    let mut pairs = vec![
+        (IdpSettings::URL.to_string(), mock.setup(&ctx)),
+        (IdpSettings::USERNAME.to_string(), USERNAME.to_string()),
+    ];
+    pairs.extend(mock.extra_settings(&ctx));
+    let prompter = Arc::new(ScriptedPrompter::new());
+    let deps = IdpDeps::new(
+        prompter.clone(),
+        Arc::new(FixedClock(now)),
+        HttpSettings {
+            timeout: TIMEOUT,
+            ..idle_http()
+        },
+    );
+    let adapter = reg
+        .build(&IdpSettings::from_pairs(pairs), deps)
+        .map_err(|e| format!("the adapter could not be built: {e}"))?;
+    let task = tokio::spawn(async move { adapter.saml_assertion().await.map(|_| ()) });
+    let result = tokio::time::timeout(HANG_GUARD, task)
+        .await
+        .map_err(|_| "saml_assertion() hangs".to_string())?
+        .map_err(|join| format!("saml_assertion() panicked: {}", panic_message(join)))?;
+    match result {
+        Err(e) if e.kind() == IdpErrorKind::Unsupported => {}
+        Err(e) => {
+            return Err(format!(
+                "saml_assertion() failed with {e:?}, expected unsupported"
+            ));
+        }
+        Ok(_) => return Err("saml_assertion() succeeded though SAML is not declared".into()),
+    }
+    if !server.requests().is_empty() || !prompter.questions().is_empty() {
+        return Err("an unsupported saml_assertion() sent a request or asked a question".into());
+    }
+    Ok(())
+}
+
+pub(crate) fn panic_message(join: tokio::task::JoinError) -> String {
     match join.try_into_panic() {
         Ok(panic) => panic
             .downcast_ref::<String>()
@@ -529,7 +592,7 @@ fn expect_count(problems: &mut Vec<String>, what: &str, got: usize, want: usize)
     }
 }
 
-fn check_jar_file(path: &std::path::Path, problems: &mut Vec<String>) {
+pub(crate) fn check_jar_file(path: &std::path::Path, problems: &mut Vec<String>) {
     #[cfg(unix)]
     if let Ok(meta) = std::fs::metadata(path) {
         use std::os::unix::fs::PermissionsExt;

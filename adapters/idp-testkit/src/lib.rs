@@ -1,14 +1,18 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod browser;
 mod conformance;
 mod oidc;
 mod oidc_conformance;
 mod prompter;
+mod registration;
+mod replay;
 mod saml;
 mod server;
 mod signing;
 
+pub use browser::FakeBrowser;
 pub use conformance::{
     ConformanceMock, ConformanceReport, ERROR_STATUS, MFA_CODE, PASSWORD, Scenario,
     ScenarioContext, TIMEOUT, UNRECOGNISED_PAGE, USERNAME, WRONG_MFA_CODE, WRONG_PASSWORD,
@@ -23,6 +27,11 @@ pub use oidc_conformance::{
     OidcScenario, oidc_conformance, run_oidc_scenario,
 };
 pub use prompter::{PromptKind, Question, ScriptedPrompter};
+pub use registration::{
+    ExpectedRegistration, assert_accepted, assert_debug_hides, assert_refused, assert_registration,
+    idle_deps, idle_http, probe_with_cookies, probe_with_headers,
+};
+pub use replay::{Replay, Served};
 pub use saml::{
     AWS_SAML_ENDPOINT, ROLE_ATTRIBUTE, ROLE_SESSION_NAME_ATTRIBUTE, SESSION_DURATION_ATTRIBUTE,
     SamlResponseBuilder, SamlRole, auto_post_page, saml_roles,

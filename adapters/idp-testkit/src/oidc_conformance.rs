@@ -6,10 +6,15 @@
 //! cookie jar, a [`ScriptedPrompter`], a fixed clock and a 500 ms HTTP timeout; then it calls
 //! `IdentityProvider::oidc_token`.
 
-use crate::conformance::{PASSWORD, TIMEOUT, USERNAME, WRONG_PASSWORD};
+use crate::browser::FakeBrowser;
+use crate::conformance::{
+    PASSWORD, TIMEOUT, USERNAME, WRONG_PASSWORD, check_jar_file, panic_message,
+};
 use crate::oidc::{MockOidc, MockOidcConfig, OidcRoute};
 use crate::prompter::ScriptedPrompter;
+use crate::registration::idle_http;
 use crate::server::MockServer;
+use aws_runas_domain::ports::browser::BrowserOpener;
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
     HttpSettings, IdpDeps, IdpError, IdpErrorKind, IdpRegistration, IdpSettings, OidcRequest,
@@ -83,7 +88,25 @@ pub trait OidcConformanceMock: Send + Sync {
         vec![]
     }
 
-    /// The reason this adapter cannot run `scenario`, or `None` to run it.
+    /// Whether the user signs in at the provider's login page in a browser (the suite's
+    /// [`FakeBrowser`] types [`USERNAME`] and the password there) rather than the adapter asking
+    /// the password and posting it itself.
+    fn browser(&self) -> bool {
+        false
+    }
+
+    /// The `redirect_uri` of the request; a path on the client's server by default (never
+    /// fetched). An adapter that listens for the redirect itself (on a loopback port it picks)
+    /// answers an `http://127.0.0.1` URI ending in [`OIDC_REDIRECT_PATH`].
+    fn redirect_uri(&self, client: &MockServer) -> String {
+        client.url(OIDC_REDIRECT_PATH)
+    }
+
+    /// Why this adapter cannot run `scenario`, or `None` to run it.
+    ///
+    /// Every scenario is either run or skipped here with a reason (a blank reason fails the
+    /// suite); an adapter that does not declare `Protocol::Oidc` skips them all, and the suite
+    /// then checks that its `oidc_token()` is [`IdpErrorKind::Unsupported`].
     fn skip(&self, _scenario: OidcScenario) -> Option<&'static str> {
         None
     }
@@ -111,21 +134,30 @@ pub async fn oidc_conformance(
         skipped: vec![],
     };
     let mut failures = vec![];
-    if !reg.protocols().contains(&Protocol::Oidc) {
-        failures.push(format!(
-            "{}: does not declare the OIDC protocol",
-            reg.name()
-        ));
-    }
+    let declared = reg.protocols().contains(&Protocol::Oidc);
     for scenario in OidcScenario::ALL {
         if let Some(reason) = mock.skip(scenario) {
+            if reason.trim().is_empty() {
+                failures.push(format!("{}: skipped without a reason", scenario.name()));
+            }
             report.skipped.push((scenario, reason));
+            continue;
+        }
+        if !declared {
+            failures.push(format!(
+                "{}: `{}` does not declare the OIDC protocol; skip the scenario with a reason",
+                scenario.name(),
+                reg.name()
+            ));
             continue;
         }
         match run_oidc_scenario(reg, mock, scenario).await {
             Ok(()) => report.passed.push(scenario),
             Err(e) => failures.push(format!("{}: {e}", scenario.name())),
         }
+    }
+    if !declared && let Err(e) = unsupported_oidc(reg, mock).await {
+        failures.push(e);
     }
     assert!(
         failures.is_empty(),
@@ -155,11 +187,20 @@ pub async fn run_oidc_scenario(
         OidcScenario::NoIdToken => oidc.set_omit_id_token(true),
         OidcScenario::Success | OidcScenario::WrongPassword => {}
     }
+    let typed = match scenario {
+        OidcScenario::WrongPassword => WRONG_PASSWORD,
+        _ => PASSWORD,
+    };
+    let in_browser = mock.browser();
     let prompter = Arc::new(match scenario {
-        OidcScenario::WrongPassword => ScriptedPrompter::new().secret(WRONG_PASSWORD),
+        _ if in_browser => ScriptedPrompter::new(),
         OidcScenario::ServerError => ScriptedPrompter::new().optional_secret(PASSWORD),
-        _ => ScriptedPrompter::new().secret(PASSWORD),
+        _ => ScriptedPrompter::new().secret(typed),
     });
+    let browser = Arc::new(FakeBrowser::new(
+        (&oidc.config().username_field, USERNAME),
+        (&oidc.config().password_field, typed),
+    ));
     let dir = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
     let jar = dir.path().join(".aws_runas.cookies");
     let deps = IdpDeps::new(
@@ -167,12 +208,11 @@ pub async fn run_oidc_scenario(
         Arc::new(FixedClock(now)),
         HttpSettings {
             timeout: TIMEOUT,
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
             cookie_jar: Some(jar.clone()),
+            ..idle_http()
         },
-    );
+    )
+    .with_browser(in_browser.then(|| browser.clone() as Arc<dyn BrowserOpener>));
     let mut pairs = vec![
         (IdpSettings::URL.to_string(), mock.url(&oidc)),
         (IdpSettings::USERNAME.to_string(), USERNAME.to_string()),
@@ -184,7 +224,7 @@ pub async fn run_oidc_scenario(
         .map_err(|e| format!("the adapter could not be built: {e}"))?;
     let request = OidcRequest {
         client_id: oidc.client_id().to_string(),
-        redirect_uri: client.url(OIDC_REDIRECT_PATH),
+        redirect_uri: mock.redirect_uri(&client),
         scopes: vec!["profile".to_string()],
     };
     let req = request.clone();
@@ -316,7 +356,12 @@ pub async fn run_oidc_scenario(
                     "the authorization request is not response_type=code with scope openid".into(),
                 );
             }
-            if p("client_id") != request.client_id || p("redirect_uri") != request.redirect_uri {
+            let sent_uri = p("redirect_uri");
+            let same_uri = sent_uri == request.redirect_uri
+                || (request.redirect_uri.starts_with("http://127.0.0.1")
+                    && sent_uri.starts_with("http://127.0.0.1:")
+                    && sent_uri.ends_with(OIDC_REDIRECT_PATH));
+            if p("client_id") != request.client_id || !same_uri {
                 problems
                     .push("the authorization request names another client or redirect uri".into());
             }
@@ -362,13 +407,12 @@ pub async fn run_oidc_scenario(
     for panic in server.handler_panics() {
         problems.push(format!("the mock's handler panicked: {panic}"));
     }
-    #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(&jar) {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode != 0o600 {
-            problems.push(format!("the cookie jar has mode {mode:o}, expected 600"));
-        }
+    check_jar_file(&jar, &mut problems);
+    if in_browser && browser.opened().len() != 1 {
+        problems.push(format!(
+            "the browser was opened {} time(s), expected once",
+            browser.opened().len()
+        ));
     }
     if problems.is_empty() {
         Ok(())
@@ -377,15 +421,55 @@ pub async fn run_oidc_scenario(
     }
 }
 
-fn panic_message(join: tokio::task::JoinError) -> String {
-    match join.try_into_panic() {
-        Ok(panic) => panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "a panic without a message".to_string()),
-        Err(join) => join.to_string(),
+/// For an adapter that does not declare OIDC: `oidc_token()` is refused as unsupported, without
+/// a request or a question.
+async fn unsupported_oidc(
+    reg: &'static IdpRegistration,
+    mock: &dyn OidcConformanceMock,
+) -> Result<(), String> {
+    let server = MockServer::start();
+    let client = MockServer::start();
+    let oidc = MockOidc::install(&server, mock.config(OidcScenario::Success));
+    let prompter = Arc::new(ScriptedPrompter::new());
+    let deps = IdpDeps::new(
+        prompter.clone(),
+        Arc::new(FixedClock(oidc.config().now)),
+        HttpSettings {
+            timeout: TIMEOUT,
+            ..idle_http()
+        },
+    );
+    let mut pairs = vec![
+        (IdpSettings::URL.to_string(), mock.url(&oidc)),
+        (IdpSettings::USERNAME.to_string(), USERNAME.to_string()),
+    ];
+    pairs.extend(mock.extra_settings(&oidc));
+    let adapter = reg
+        .build(&IdpSettings::from_pairs(pairs), deps)
+        .map_err(|e| format!("the adapter could not be built: {e}"))?;
+    let request = OidcRequest {
+        client_id: oidc.client_id().to_string(),
+        redirect_uri: mock.redirect_uri(&client),
+        scopes: vec![],
+    };
+    let task = tokio::spawn(async move { adapter.oidc_token(&request).await.map(|_| ()) });
+    let result = tokio::time::timeout(HANG_GUARD, task)
+        .await
+        .map_err(|_| "oidc_token() hangs".to_string())?
+        .map_err(|join| format!("oidc_token() panicked: {}", panic_message(join)))?;
+    match result {
+        Err(e) if e.kind() == IdpErrorKind::Unsupported => {}
+        Err(e) => {
+            return Err(format!(
+                "oidc_token() failed with {e:?}, expected unsupported"
+            ));
+        }
+        Ok(_) => return Err("oidc_token() succeeded though OIDC is not declared".into()),
     }
+    if !server.requests().is_empty() || !prompter.questions().is_empty() {
+        return Err("an unsupported oidc_token() sent a request or asked a question".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -287,3 +287,32 @@ async fn skipped_scenarios_are_reported_and_oidc_must_be_declared() {
         "{message}"
     );
 }
+
+/// Skips every scenario, one of them without a reason.
+struct SkippingAllMock;
+
+impl OidcConformanceMock for SkippingAllMock {
+    fn skip(&self, scenario: OidcScenario) -> Option<&'static str> {
+        Some(if scenario == OidcScenario::StateMismatch {
+            " "
+        } else {
+            "not an oidc adapter"
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_skip_needs_a_reason_and_an_undeclared_protocol_must_be_unsupported() {
+    let skipped = tokio::spawn(oidc_conformance(&UNDECLARED, &SkippingAllMock)).await;
+    let panic = skipped.unwrap_err().into_panic();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("oidc_state_mismatch: skipped without a reason"),
+        "{message}"
+    );
+    // Every scenario skipped, but the adapter still logs in (it asks the password): caught.
+    assert!(
+        message.contains("oidc_token() panicked: scripted prompter"),
+        "{message}"
+    );
+}
