@@ -188,9 +188,10 @@ impl Login {
     /// [`IdpError::bad_credentials`] when Keycloak refuses the user or needs the user in a
     /// browser; [`IdpError::mfa_rejected`] when it refuses [`MAX_CODES`] one-time codes;
     /// [`IdpError::unavailable`] for network failures and error statuses;
-    /// [`IdpError::unexpected_page`] for pages nobody knows, an error page before any credential
-    /// was sent, and a walk that goes round in circles; [`IdpError::configuration`] for an OTP
-    /// device that does not exist; a prompt error when a question gets no answer.
+    /// [`IdpError::unexpected_page`] for pages nobody knows and a walk that goes round in circles;
+    /// [`IdpError::configuration`] for an error page before any credential was sent (a wrong URL
+    /// or client) and an OTP device that does not exist; a prompt error when a question gets no
+    /// answer.
     pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
         let mut progress = Progress::default();
         let first = goal.start();
@@ -400,11 +401,12 @@ impl Login {
                 self.answers.who(),
             ))
         } else {
-            IdpError::unexpected_page(format!(
-                "keycloak answered an error page at {url} during {}{quoted}; {}",
-                response.step(),
+            // An error page before any credential was sent: the URL or the client is wrong.
+            IdpError::configuration(format!(
+                "keycloak answered an error page at {url}{quoted}; {}",
                 goal.configuration_hint(),
             ))
+            .at_step(response.step())
         }
     }
 
