@@ -95,7 +95,7 @@ impl CookieJar {
     }
 
     /// The `Cookie` header value for a request to `url`, if any cookie applies: longer paths
-    /// first (RFC 6265 §5.4), otherwise in the order they were set.
+    /// first (RFC 6265 §5.4), otherwise in the store's order (by domain and path as first set).
     pub(crate) fn header_for(&self, url: &Url) -> Option<String> {
         let pairs = self.with_store(|s| {
             request_cookies(s, url)
@@ -132,7 +132,7 @@ fn request_cookies<'s>(
     url: &Url,
 ) -> Vec<&'s cookie_store::Cookie<'static>> {
     let mut cookies = store.matches(url);
-    // The sort is stable, so cookies of one path length stay in the order they were set.
+    // The sort is stable, so cookies of one path length keep the store's order.
     cookies.sort_by_key(|c| std::cmp::Reverse(c.path.as_ref().len()));
     cookies
 }
@@ -191,7 +191,7 @@ fn insert_all(store: &mut CookieStore, cookies: &[RawCookie<'static>], url: &Url
 
 /// The file's contents for `store`: its unexpired cookies, session cookies included, as the JSON
 /// array `cookie_store` serialises.
-pub(crate) fn encode(store: &CookieStore) -> Vec<u8> {
+fn encode(store: &CookieStore) -> Vec<u8> {
     let cookies: Vec<&cookie_store::Cookie<'static>> = store.iter_unexpired().collect();
     let mut json = serde_json::to_vec_pretty(&cookies).unwrap_or_else(|_| b"[]".to_vec());
     json.push(b'\n');
@@ -200,7 +200,7 @@ pub(crate) fn encode(store: &CookieStore) -> Vec<u8> {
 
 /// A store from the file's contents; anything unreadable counts as empty (and is replaced on the
 /// next write), an entry that does not parse is skipped, and expired cookies are dropped.
-pub(crate) fn decode(bytes: &[u8], path: &Path) -> CookieStore {
+fn decode(bytes: &[u8], path: &Path) -> CookieStore {
     let entries = match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Array(entries)) => entries,
         Ok(serde_json::Value::Object(old)) if old.contains_key("version") => {
