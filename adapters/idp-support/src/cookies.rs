@@ -1,184 +1,259 @@
-//! The IdP cookie jar: RFC 6265 matching good enough for IdP logins, persisted as JSON so an IdP
-//! session survives between runs.
+//! The IdP cookie jar: `cookie_store`'s RFC 6265 store, shared in memory by the HTTP clients of
+//! one login and saved in `.aws_runas.cookies`, so that an IdP session survives between runs.
 //!
-//! Session cookies are persisted too (the original tool does the same): that is what lets a second
-//! run skip the password and the second factor while the IdP session lasts.
-//! Writes re-read the file and merge by `(name, domain, path)`, so two runs that finish in turn do
-//! not lose each other's cookies; the file is replaced atomically and is only readable by its owner.
+//! Parsing (`cookie`), domain and path matching, and expiry are the crates'. This module decides
+//! only three things:
+//! * the time an `Expires` date is measured against is the injected clock's (the date becomes
+//!   the equivalent `Max-Age`), so a test clock decides what has expired, as the real one does;
+//! * with no public-suffix list, a `Domain` of a single label (`Domain=com`) is refused unless it
+//!   is the host itself (`localhost`);
+//! * the file: session cookies are saved too (the original tool does the same: that is what lets
+//!   a second run skip the password and the second factor while the IdP session lasts); each
+//!   change is written under an `flock` on `<file>.lock`, which re-reads the file and applies only
+//!   this response's cookies, so two processes do not lose each other's; the file is replaced
+//!   atomically and only its owner may read it.
 
-use serde::{Deserialize, Serialize};
+use aws_runas_domain::Timestamp;
+use cookie::time::Duration as CookieDuration;
+use cookie_store::{CookieStore, RawCookie};
 use std::fmt;
-use std::fs;
-use std::io::Write;
+use std::fs::{self, File, TryLockError};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 use url::Url;
 use zeroize::Zeroize;
 
-/// The version written in the file; a file with another version is ignored.
-const FORMAT_VERSION: u32 = 1;
+/// How long a write waits for another process to finish with the file before giving up on saving.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-/// One stored cookie.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct StoredCookie {
-    pub(crate) name: String,
-    pub(crate) value: String,
-    /// Lower-case, no leading dot.
-    pub(crate) domain: String,
-    /// Sent to `domain` only (no `Domain` attribute) rather than to its subdomains too.
-    pub(crate) host_only: bool,
-    pub(crate) path: String,
-    pub(crate) secure: bool,
-    pub(crate) http_only: bool,
-    /// Seconds since the Unix epoch; `None` for a session cookie.
-    pub(crate) expires: Option<i64>,
-}
+/// How long to sleep between attempts while waiting for the lock.
+const LOCK_POLL: Duration = Duration::from_millis(20);
 
-impl StoredCookie {
-    fn key(&self) -> (&str, &str, &str) {
-        (&self.name, &self.domain, &self.path)
-    }
-
-    fn expired(&self, now: i64) -> bool {
-        self.expires.is_some_and(|e| e <= now)
-    }
-}
-
-impl Drop for StoredCookie {
-    fn drop(&mut self) {
-        self.value.zeroize();
-    }
-}
-
-impl fmt::Debug for StoredCookie {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StoredCookie")
-            .field("name", &self.name)
-            .field("domain", &self.domain)
-            .field("path", &self.path)
-            .field("expires", &self.expires)
-            .finish_non_exhaustive()
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct JarFile {
-    version: u32,
-    cookies: Vec<StoredCookie>,
-}
-
-/// A cookie jar, optionally backed by a file.
-#[derive(Debug, Default)]
+/// A cookie store, loaded from its file (when it has one) on first use.
 pub(crate) struct CookieJar {
-    path: Option<PathBuf>,
-    cookies: Vec<StoredCookie>,
+    file: Option<PathBuf>,
+    store: Mutex<Option<CookieStore>>,
 }
 
-/// One change to apply: a cookie set, or removed (expired on arrival).
-#[derive(Debug, Clone)]
-pub(crate) struct Change {
-    cookie: StoredCookie,
-    remove: bool,
+impl fmt::Debug for CookieJar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names only, cookie values are session secrets; and no file is read for a `Debug`.
+        let names: Option<Vec<String>> = self.store.try_lock().ok().and_then(|guard| {
+            guard
+                .as_ref()
+                .map(|s| s.iter_unexpired().map(|c| c.name().to_string()).collect())
+        });
+        f.debug_struct("CookieJar")
+            .field("file", &self.file)
+            .field("cookies", &names)
+            .finish()
+    }
 }
 
 impl CookieJar {
-    /// A jar loaded from `path` (when given); a missing or malformed file gives an empty jar.
-    pub(crate) fn load(path: Option<&Path>, now: i64) -> Self {
-        let cookies = path.map(|p| read_file(p, now)).unwrap_or_default();
+    /// An empty jar, saved in `file` when given; the file is read on first use.
+    pub(crate) fn new(file: Option<PathBuf>) -> Self {
         CookieJar {
-            path: path.map(Path::to_path_buf),
-            cookies,
+            file,
+            store: Mutex::new(None),
         }
     }
 
-    /// Applies the `Set-Cookie` values received from `url`, persisting the jar when anything
-    /// changed, and returns the names of the cookies set.
-    pub(crate) fn store(&mut self, url: &Url, set_cookies: &[String], now: i64) -> Vec<String> {
-        let changes: Vec<Change> = set_cookies
-            .iter()
-            .filter_map(|raw| parse_set_cookie(raw, url, now))
+    /// Applies the `Set-Cookie` values (raw header bytes) received from `url`, saving the changes
+    /// when the jar has a file, and returns the names of the cookies set (deletions included).
+    ///
+    /// `now` is the injected clock's time, against which `Expires` dates are read.
+    pub(crate) fn store<'a>(
+        &self,
+        url: &Url,
+        set_cookies: impl IntoIterator<Item = &'a [u8]>,
+        now: Timestamp,
+    ) -> Vec<String> {
+        let cookies: Vec<RawCookie<'static>> = set_cookies
+            .into_iter()
+            .filter_map(|raw| parse_set_cookie(raw, now))
             .collect();
-        let names = changes.iter().map(|c| c.cookie.name.clone()).collect();
-        if changes.is_empty() {
+        let names = cookies.iter().map(|c| c.name().to_string()).collect();
+        let accepted: Vec<RawCookie<'static>> = cookies
+            .into_iter()
+            .filter(|c| domain_allowed(c, url))
+            .collect();
+        if accepted.is_empty() {
             return names;
         }
-        apply(&mut self.cookies, &changes, now);
-        if let Some(path) = &self.path {
-            let mut on_disk = read_file(path, now);
-            apply(&mut on_disk, &changes, now);
-            if let Err(e) = write_file(path, &on_disk) {
-                // The jar only saves logins; a login must not fail because it cannot be saved.
-                log::warn!("cannot write the IdP cookie jar {}: {e}", path.display());
-            }
+        self.with_store(|store| insert_all(store, &accepted, url));
+        if let Some(path) = &self.file
+            && let Err(e) = save_changes(path, &accepted, url)
+        {
+            // The jar only saves logins; a login must not fail because it cannot be saved.
+            log::warn!("cannot write the IdP cookie jar {}: {e}", path.display());
         }
         names
     }
 
-    /// The `Cookie` header value for a request to `url`, if any cookie applies.
-    pub(crate) fn header_for(&self, url: &Url, now: i64) -> Option<String> {
-        let mut matching: Vec<&StoredCookie> = self
-            .cookies
-            .iter()
-            .filter(|c| !c.expired(now) && matches_url(c, url))
-            .collect();
-        if matching.is_empty() {
+    /// The `Cookie` header value for a request to `url`, if any cookie applies: longer paths
+    /// first (RFC 6265 §5.4), otherwise in the store's order (by domain and path as first set).
+    pub(crate) fn header_for(&self, url: &Url) -> Option<String> {
+        let pairs = self.with_store(|s| {
+            request_cookies(s, url)
+                .into_iter()
+                .map(|c| format!("{}={}", c.name(), c.value()))
+                .collect::<Vec<_>>()
+        });
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
+
+    /// The names of the cookies a request to `url` would carry, in the order they are sent.
+    pub(crate) fn names_for(&self, url: &Url) -> Vec<String> {
+        self.with_store(|s| {
+            request_cookies(s, url)
+                .into_iter()
+                .map(|c| c.name().to_string())
+                .collect()
+        })
+    }
+
+    fn with_store<T>(&self, f: impl FnOnce(&mut CookieStore) -> T) -> T {
+        let mut guard = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let store = guard.get_or_insert_with(|| match &self.file {
+            Some(path) => read_file(path),
+            None => CookieStore::new(),
+        });
+        f(store)
+    }
+}
+
+/// The cookies `cookie_store` matches for `url`, longer paths first.
+fn request_cookies<'s>(
+    store: &'s CookieStore,
+    url: &Url,
+) -> Vec<&'s cookie_store::Cookie<'static>> {
+    let mut cookies = store.matches(url);
+    // The sort is stable, so cookies of one path length keep the store's order.
+    cookies.sort_by_key(|c| std::cmp::Reverse(c.path.as_ref().len()));
+    cookies
+}
+
+/// Parses one `Set-Cookie` value, whatever its bytes: invalid UTF-8 is replaced, and a value the
+/// `cookie` crate refuses is skipped. An `Expires` date without a `Max-Age` becomes the `Max-Age`
+/// it amounts to at `now`.
+fn parse_set_cookie(raw: &[u8], now: Timestamp) -> Option<RawCookie<'static>> {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let mut cookie = match RawCookie::parse(text) {
+        Ok(c) => c,
+        Err(e) => {
+            log::debug!("ignoring a Set-Cookie header that does not parse: {e}");
             return None;
         }
-        // Longer paths first, as RFC 6265 §5.4 asks; the sort is stable, so otherwise first-set first.
-        matching.sort_by_key(|c| std::cmp::Reverse(c.path.len()));
-        Some(
-            matching
-                .iter()
-                .map(|c| format!("{}={}", c.name, c.value))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
+    };
+    if cookie.max_age().is_none()
+        && let Some(at) = cookie.expires_datetime()
+    {
+        // Zero or less is "already expired"; zero keeps `cookie_store` clear of date arithmetic
+        // near the edge of the representable years.
+        let left = at.unix_timestamp().saturating_sub(now.unix()).max(0);
+        cookie.set_max_age(CookieDuration::seconds(left));
     }
-
-    /// The names of the cookies that would be sent to `url`.
-    pub(crate) fn names_for(&self, url: &Url, now: i64) -> Vec<String> {
-        self.cookies
-            .iter()
-            .filter(|c| !c.expired(now) && matches_url(c, url))
-            .map(|c| c.name.clone())
-            .collect()
-    }
+    Some(cookie)
 }
 
-fn apply(cookies: &mut Vec<StoredCookie>, changes: &[Change], now: i64) {
-    for change in changes {
-        cookies.retain(|c| c.key() != change.cookie.key());
-        if !change.remove {
-            cookies.push(change.cookie.clone());
+/// Without a public-suffix list, a single-label `Domain` (a top-level domain) is only accepted as
+/// the host itself.
+fn domain_allowed(cookie: &RawCookie<'_>, url: &Url) -> bool {
+    let Some(domain) = cookie.domain().map(str::trim) else {
+        return true;
+    };
+    let allowed = domain.contains('.')
+        || domain.is_empty()
+        || url
+            .host_str()
+            .is_some_and(|host| host.eq_ignore_ascii_case(domain));
+    if !allowed {
+        log::debug!(
+            "ignoring cookie {} for the top-level domain {domain}",
+            cookie.name()
+        );
+    }
+    allowed
+}
+
+fn insert_all(store: &mut CookieStore, cookies: &[RawCookie<'static>], url: &Url) {
+    for cookie in cookies {
+        // Not `store_response_cookies`: it logs cookie values.
+        if let Err(e) = store.insert_raw(cookie, url) {
+            log::debug!("ignoring cookie {}: {e}", cookie.name());
         }
     }
-    cookies.retain(|c| !c.expired(now));
 }
 
-fn read_file(path: &Path, now: i64) -> Vec<StoredCookie> {
-    let Ok(text) = fs::read_to_string(path) else {
-        return vec![];
-    };
-    match serde_json::from_str::<JarFile>(&text) {
-        Ok(file) if file.version == FORMAT_VERSION => {
-            let mut cookies = file.cookies;
-            cookies.retain(|c| !c.expired(now) && !c.name.is_empty() && !c.domain.is_empty());
-            cookies
+/// The file's contents for `store`: its unexpired cookies, session cookies included, as the JSON
+/// array `cookie_store` serialises.
+fn encode(store: &CookieStore) -> Vec<u8> {
+    let cookies: Vec<&cookie_store::Cookie<'static>> = store.iter_unexpired().collect();
+    let mut json = serde_json::to_vec_pretty(&cookies).unwrap_or_else(|_| b"[]".to_vec());
+    json.push(b'\n');
+    json
+}
+
+/// A store from the file's contents; anything unreadable counts as empty (and is replaced on the
+/// next write), an entry that does not parse is skipped, and expired cookies are dropped.
+fn decode(bytes: &[u8], path: &Path) -> CookieStore {
+    let entries = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Array(entries)) => entries,
+        Ok(serde_json::Value::Object(old)) if old.contains_key("version") => {
+            log::debug!(
+                "dropping the IdP cookie jar {}, written by an older aws-runas; it is replaced on the next write",
+                path.display()
+            );
+            return CookieStore::new();
         }
         _ => {
             log::debug!(
                 "ignoring the malformed IdP cookie jar {}; it is replaced on the next write",
                 path.display()
             );
-            vec![]
+            return CookieStore::new();
+        }
+    };
+    let cookies = entries.into_iter().filter_map(|entry| {
+        match serde_json::from_value::<cookie_store::Cookie<'static>>(entry) {
+            Ok(c) => Some(Ok::<_, std::convert::Infallible>(c)),
+            Err(e) => {
+                log::debug!(
+                    "skipping a malformed entry of the IdP cookie jar {}: {e}",
+                    path.display()
+                );
+                None
+            }
+        }
+    });
+    match CookieStore::from_cookies(cookies, false) {
+        Ok(store) => store,
+        Err(never) => match never {},
+    }
+}
+
+fn read_file(path: &Path) -> CookieStore {
+    match fs::read(path) {
+        Ok(mut bytes) => {
+            let store = decode(&bytes, path);
+            bytes.zeroize();
+            store
+        }
+        Err(e) => {
+            if e.kind() != io::ErrorKind::NotFound {
+                log::debug!("cannot read the IdP cookie jar {}: {e}", path.display());
+            }
+            CookieStore::new()
         }
     }
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes the jar through a temporary file in the same directory (0600, synced) and a rename.
-fn write_file(path: &Path, cookies: &[StoredCookie]) -> std::io::Result<()> {
+/// Applies `cookies` (received from `url`) to the file, under its lock: re-read, apply, replace.
+fn save_changes(path: &Path, cookies: &[RawCookie<'static>], url: &Url) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -190,220 +265,110 @@ fn write_file(path: &Path, cookies: &[StoredCookie]) -> std::io::Result<()> {
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
         builder.create(&dir)?;
     }
-    let mut json = serde_json::to_vec_pretty(&JarFile {
-        version: FORMAT_VERSION,
-        cookies: cookies.to_vec(),
-    })
-    .map_err(std::io::Error::other)?;
-    json.push(b'\n');
+    let _lock = lock(&lock_path(path))?;
+    let mut on_disk = read_file(path);
+    insert_all(&mut on_disk, cookies, url);
+    let mut json = encode(&on_disk);
+    let written = replace(&dir, path, &json);
+    json.zeroize();
+    written
+}
+
+/// The sidecar lock file: `<file>.lock`, never renamed or deleted.
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+fn open_private(path: &Path, create_new: bool) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true);
+    if create_new {
+        options.create_new(true);
+    } else {
+        options.create(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Takes the exclusive `flock` on `path`, waiting up to [`LOCK_WAIT`]; the lock is released when
+/// the returned file is closed. Each call opens its own file description, so threads of this
+/// process exclude each other too.
+fn lock(path: &Path) -> io::Result<File> {
+    let start = Instant::now();
+    let file = open_private(path, false)?;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+        let waited = start.elapsed();
+        if waited >= LOCK_WAIT {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "{} stayed locked by another process for {} s",
+                    path.display(),
+                    LOCK_WAIT.as_secs()
+                ),
+            ));
+        }
+        std::thread::sleep(LOCK_POLL.min(LOCK_WAIT - waited));
+    }
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Replaces `path` through a temporary file in `dir` (created 0600, synced) and a rename.
+fn replace(dir: &Path, path: &Path, contents: &[u8]) -> io::Result<()> {
     let temp = dir.join(format!(
         ".aws_runas_cookies_{}_{}.tmp",
         std::process::id(),
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temp)?;
-        file.write_all(&json)?;
+        let mut file = open_private(&temp, true)?;
+        file.write_all(contents)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&temp, path)
     })();
-    json.zeroize();
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
     result
 }
 
-/// Parses one `Set-Cookie` value received from `url` (RFC 6265 §5.2 and §5.3, without the
-/// public-suffix list: a `Domain` without a dot is refused instead).
-fn parse_set_cookie(raw: &str, url: &Url, now: i64) -> Option<Change> {
-    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
-    let mut parts = raw.split(';');
-    let (name, value) = parts.next()?.split_once('=')?;
-    let (name, value) = (name.trim(), value.trim());
-    if name.is_empty() {
-        return None;
-    }
-    let mut domain_attr: Option<String> = None;
-    let mut path_attr: Option<String> = None;
-    let mut secure = false;
-    let mut http_only = false;
-    let mut max_age: Option<i64> = None;
-    let mut expires: Option<i64> = None;
-    for attr in parts {
-        let (key, val) = match attr.split_once('=') {
-            Some((k, v)) => (k.trim(), v.trim()),
-            None => (attr.trim(), ""),
-        };
-        match key.to_ascii_lowercase().as_str() {
-            "domain" if !val.is_empty() => {
-                domain_attr = Some(val.trim_start_matches('.').to_ascii_lowercase());
-            }
-            "path" if val.starts_with('/') => path_attr = Some(val.to_string()),
-            "secure" => secure = true,
-            "httponly" => http_only = true,
-            "max-age" => {
-                if let Ok(secs) = val.parse::<i64>() {
-                    max_age = Some(secs);
-                }
-            }
-            "expires" => expires = parse_cookie_date(val),
-            _ => {}
-        }
-    }
-    let (domain, host_only) = match domain_attr {
-        Some(d) if d == host => (d, false),
-        Some(d) => {
-            let under = host.ends_with(&format!(".{d}"));
-            if !under || !d.contains('.') || is_ip(&host) {
-                log::debug!("ignoring cookie {name} for domain {d} set by {host}");
-                return None;
-            }
-            (d, false)
-        }
-        None => (host.clone(), true),
-    };
-    let expires = match max_age {
-        Some(secs) if secs <= 0 => Some(i64::MIN),
-        Some(secs) => Some(now.saturating_add(secs)),
-        None => expires,
-    };
-    let cookie = StoredCookie {
-        name: name.to_string(),
-        value: value.to_string(),
-        domain,
-        host_only,
-        path: path_attr.unwrap_or_else(|| default_path(url.path())),
-        secure,
-        http_only,
-        expires,
-    };
-    let remove = cookie.expired(now);
-    Some(Change { cookie, remove })
-}
-
-/// RFC 6265 §5.1.4 default-path.
-fn default_path(path: &str) -> String {
-    match path.rfind('/') {
-        Some(0) | None => "/".to_string(),
-        Some(i) => path[..i].to_string(),
-    }
-}
-
-fn is_ip(host: &str) -> bool {
-    host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[')
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host == "[::1]"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-fn matches_url(c: &StoredCookie, url: &Url) -> bool {
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    let domain_ok = if c.host_only {
-        host == c.domain
-    } else {
-        host == c.domain || (host.ends_with(&format!(".{}", c.domain)) && !is_ip(&host))
-    };
-    // Browsers treat loopback as a secure context, so a mock IdP on 127.0.0.1 behaves like the real one.
-    let secure_ok = !c.secure || url.scheme() == "https" || is_loopback(&host);
-    domain_ok && secure_ok && path_matches(url.path(), &c.path)
-}
-
-/// RFC 6265 §5.1.4 path-match.
-fn path_matches(request: &str, cookie: &str) -> bool {
-    request == cookie
-        || request.starts_with(cookie)
-            && (cookie.ends_with('/') || request.as_bytes().get(cookie.len()) == Some(&b'/'))
-}
-
-/// RFC 6265 §5.1.1 cookie-date, as seconds since the Unix epoch.
-fn parse_cookie_date(text: &str) -> Option<i64> {
-    let (mut time, mut day, mut month, mut year) = (None, None, None, None);
-    let delimiter = |c: char| {
-        c == '\t'
-            || (' '..='/').contains(&c)
-            || (';'..='@').contains(&c)
-            || ('['..='`').contains(&c)
-            || ('{'..='~').contains(&c)
-    };
-    for token in text.split(delimiter).filter(|t| !t.is_empty()) {
-        if time.is_none() {
-            let hms: Vec<&str> = token.split(':').collect();
-            if hms.len() == 3
-                && hms
-                    .iter()
-                    .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
-            {
-                let n: Vec<i64> = hms.iter().filter_map(|p| p.parse().ok()).collect();
-                time = Some((n[0], n[1], n[2]));
-                continue;
-            }
-        }
-        let digits = token.bytes().take_while(u8::is_ascii_digit).count();
-        if day.is_none() && (1..=2).contains(&digits) && digits == token.len() {
-            day = token.parse::<i64>().ok();
-            continue;
-        }
-        if month.is_none() && token.len() >= 3 {
-            let prefix = token[..3].to_ascii_lowercase();
-            let months = [
-                "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-            ];
-            if let Some(i) = months.iter().position(|m| *m == prefix) {
-                month = Some(i as i64 + 1);
-                continue;
-            }
-        }
-        if year.is_none() && (2..=4).contains(&digits) && digits == token.len() {
-            year = token.parse::<i64>().ok();
-            continue;
-        }
-    }
-    let (h, mi, s) = time?;
-    let (d, mo, mut y) = (day?, month?, year?);
-    if (70..=99).contains(&y) {
-        y += 1900;
-    } else if (0..=69).contains(&y) {
-        y += 2000;
-    }
-    if !(1..=31).contains(&d) || y < 1601 || h > 23 || mi > 59 || s > 59 {
-        return None;
-    }
-    let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z");
-    aws_runas_domain::Timestamp::parse_rfc3339(&text)
-        .ok()
-        .map(aws_runas_domain::Timestamp::unix)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    const NOW: i64 = 1_750_000_000;
+    /// The injected clock's time in these tests, long before the real one.
+    fn now() -> Timestamp {
+        Timestamp::parse_rfc3339("2015-01-01T00:00:00Z").unwrap()
+    }
 
     fn url(s: &str) -> Url {
         Url::parse(s).unwrap()
     }
 
+    fn set(jar: &CookieJar, set_by: &str, cookies: &[&str]) -> Vec<String> {
+        jar.store(&url(set_by), cookies.iter().map(|c| c.as_bytes()), now())
+    }
+
     fn jar_with(set_by: &str, cookies: &[&str]) -> CookieJar {
-        let mut jar = CookieJar::default();
-        let raw: Vec<String> = cookies.iter().map(|s| s.to_string()).collect();
-        jar.store(&url(set_by), &raw, NOW);
+        let jar = CookieJar::new(None);
+        set(&jar, set_by, cookies);
         jar
+    }
+
+    fn header(jar: &CookieJar, to: &str) -> Option<String> {
+        jar.header_for(&url(to))
     }
 
     #[test]
@@ -418,41 +383,42 @@ mod tests {
             ],
         );
         assert_eq!(
-            jar.header_for(&url("https://login.idp.example.com/"), NOW)
-                .as_deref(),
+            header(&jar, "https://login.idp.example.com/").as_deref(),
             Some("HOST=1; DOM=2")
         );
         assert_eq!(
-            jar.header_for(&url("https://sso.idp.example.com/x"), NOW)
-                .as_deref(),
+            header(&jar, "https://sso.idp.example.com/x").as_deref(),
             Some("DOM=2")
         );
         assert_eq!(
-            jar.header_for(&url("https://idp.example.com/"), NOW)
-                .as_deref(),
+            header(&jar, "https://idp.example.com/").as_deref(),
             Some("DOM=2")
         );
-        assert_eq!(jar.header_for(&url("https://example.com/"), NOW), None);
+        assert_eq!(header(&jar, "https://example.com/"), None);
+        assert_eq!(header(&jar, "https://other.com/"), None);
+        let local = jar_with("http://localhost:8080/", &["L=1; Domain=localhost"]);
+        assert_eq!(
+            header(&local, "http://localhost:9/").as_deref(),
+            Some("L=1")
+        );
     }
 
     #[test]
-    fn paths_default_and_match_on_segments() {
+    fn paths_default_match_on_segments_and_longer_paths_go_first() {
         let jar = jar_with(
             "https://idp.example.com/auth/realms/x/login-actions",
-            &["DEF=1", "P=2; Path=/auth", "ROOT=3; Path=/"],
+            &["ROOT=3; Path=/", "DEF=1", "P=2; Path=/auth"],
         );
         assert_eq!(
-            jar.header_for(&url("https://idp.example.com/auth/realms/x/y"), NOW)
-                .as_deref(),
+            header(&jar, "https://idp.example.com/auth/realms/x/y").as_deref(),
             Some("DEF=1; P=2; ROOT=3")
         );
         assert_eq!(
-            jar.header_for(&url("https://idp.example.com/authx"), NOW)
-                .as_deref(),
+            header(&jar, "https://idp.example.com/authx").as_deref(),
             Some("ROOT=3")
         );
         assert_eq!(
-            jar.names_for(&url("https://idp.example.com/auth"), NOW),
+            jar.names_for(&url("https://idp.example.com/auth")),
             vec!["P".to_string(), "ROOT".to_string()]
         );
     }
@@ -460,70 +426,87 @@ mod tests {
     #[test]
     fn secure_cookies_need_https_or_loopback() {
         let jar = jar_with("https://idp.example.com/", &["S=1; Secure; HttpOnly"]);
-        assert_eq!(jar.header_for(&url("http://idp.example.com/"), NOW), None);
-        assert!(
-            jar.header_for(&url("https://idp.example.com/"), NOW)
-                .is_some()
-        );
+        assert_eq!(header(&jar, "http://idp.example.com/"), None);
+        assert!(header(&jar, "https://idp.example.com/").is_some());
         let local = jar_with("http://127.0.0.1:8080/", &["S=1; Secure"]);
-        assert!(
-            local
-                .header_for(&url("http://127.0.0.1:8080/x"), NOW)
-                .is_some()
-        );
+        assert!(header(&local, "http://127.0.0.1:8080/x").is_some());
     }
 
     #[test]
-    fn expiry_max_age_and_deletion() {
-        let mut jar = jar_with(
-            "https://idp.example.com/",
+    fn expiry_follows_the_injected_clock_max_age_and_deletion() {
+        let u = "https://idp.example.com/";
+        let jar = jar_with(
+            u,
             &[
-                "OLD=1; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
-                "NEW=2; Expires=Fri, 01-Jan-2100 00:00:00 GMT",
-                "AGE=3; Max-Age=60; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+                // Past for the injected clock (2015-01-01), future for the real one: gone.
+                "OLD=1; Expires=Wed, 31 Dec 2014 23:59:00 GMT",
+                // Future for the injected clock, past for the real one: kept.
+                "SOON=2; Expires=Thu, 01-Jan-2015 01:00:00 GMT",
+                // Max-Age wins over Expires.
+                "AGE=3; Max-Age=60; Expires=Wed, 21 Oct 2000 07:28:00 GMT",
                 "SESSION=4",
             ],
         );
-        let u = url("https://idp.example.com/");
-        assert_eq!(
-            jar.header_for(&u, NOW).as_deref(),
-            Some("NEW=2; AGE=3; SESSION=4")
+        assert_eq!(header(&jar, u).as_deref(), Some("SOON=2; AGE=3; SESSION=4"));
+        let names = set(
+            &jar,
+            u,
+            &[
+                "SESSION=; Max-Age=0",
+                "SOON=x; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+            ],
         );
-        assert_eq!(
-            jar.header_for(&u, NOW + 61).as_deref(),
-            Some("NEW=2; SESSION=4")
-        );
-        jar.store(&u, &["SESSION=; Max-Age=0".to_string()], NOW);
-        assert_eq!(jar.header_for(&u, NOW).as_deref(), Some("NEW=2; AGE=3"));
-        jar.store(&u, &["NEW=5".to_string()], NOW);
-        assert_eq!(jar.header_for(&u, NOW).as_deref(), Some("AGE=3; NEW=5"));
+        assert_eq!(names, ["SESSION", "SOON"]);
+        assert_eq!(header(&jar, u).as_deref(), Some("AGE=3"));
+        set(&jar, u, &["AGE=5"]);
+        assert_eq!(header(&jar, u).as_deref(), Some("AGE=5"));
     }
 
     #[test]
-    fn cookie_dates() {
-        let expect = aws_runas_domain::Timestamp::parse_rfc3339("2015-10-21T07:28:00Z")
-            .unwrap()
-            .unix();
-        for text in [
-            "Wed, 21 Oct 2015 07:28:00 GMT",
-            "Wednesday, 21-Oct-15 07:28:00 GMT",
-            "Wed Oct 21 07:28:00 2015",
-        ] {
-            assert_eq!(parse_cookie_date(text), Some(expect), "{text}");
+    fn an_expires_that_is_not_a_date_is_ignored_not_a_panic() {
+        // Regression: the hand-written jar sliced `token[..3]` inside the replacement character.
+        let jar = CookieJar::new(None);
+        let u = url("https://idp.example.com/");
+        let names = jar.store(
+            &u,
+            [&b"A=1; Expires=ab\xff"[..], b"B=2; Expires=\xe2\x82"],
+            now(),
+        );
+        assert_eq!(names, ["A", "B"]);
+        assert_eq!(jar.header_for(&u).as_deref(), Some("A=1; B=2"));
+    }
+
+    #[test]
+    fn dates_at_the_edges_of_time_are_handled() {
+        let jar = CookieJar::new(None);
+        let u = url("https://idp.example.com/");
+        let headers = [
+            "MIN=1; Expires=Mon, 01 Jan -9999 00:00:00 GMT",
+            "ZERO=1; Expires=Sat, 01 Jan 0000 00:00:00 GMT",
+            "MAX=1; Expires=Fri, 31 Dec 9999 23:59:59 GMT",
+            "AGE=1; Max-Age=9223372036854775807",
+            "NEG=1; Max-Age=-9223372036854775808",
+        ];
+        for clock in [i64::MIN, -377_705_116_800, 0, 253_402_300_799, i64::MAX] {
+            jar.store(
+                &u,
+                headers.iter().map(|h| h.as_bytes()),
+                Timestamp::from_unix(clock),
+            );
         }
-        assert_eq!(parse_cookie_date("tomorrow"), None);
-        assert_eq!(parse_cookie_date("Wed, 32 Oct 2015 07:28:00 GMT"), None);
+        let names = jar.names_for(&u);
+        assert!(names.contains(&"AGE".to_string()), "{names:?}");
+        assert!(!names.contains(&"NEG".to_string()), "{names:?}");
     }
 
     #[test]
     fn malformed_set_cookie_values_are_skipped() {
         let jar = jar_with(
             "https://idp.example.com/",
-            &["novalue", "=x", " A = b ; path=relative"],
+            &["=x", "", " A = b ; path=relative"],
         );
         assert_eq!(
-            jar.header_for(&url("https://idp.example.com/q"), NOW)
-                .as_deref(),
+            header(&jar, "https://idp.example.com/q").as_deref(),
             Some("A=b")
         );
     }
@@ -538,74 +521,253 @@ mod tests {
         );
     }
 
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
     #[test]
     fn the_file_keeps_session_cookies_merges_and_is_private() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join(".aws_runas.cookies");
-        let u = url("https://idp.example.com/");
-        let mut first = CookieJar::load(Some(&path), NOW);
+        let u = "https://idp.example.com/";
+        let first = CookieJar::new(Some(path.clone()));
+        assert_eq!(header(&first, u), None);
         // A second process writes in between; its cookie must survive the first one's write.
-        let mut second = CookieJar::load(Some(&path), NOW);
-        second.store(&u, &["B=2".to_string()], NOW);
-        first.store(
-            &u,
-            &["A=1; HttpOnly".to_string(), "GONE=x; Max-Age=0".to_string()],
-            NOW,
-        );
-        let reloaded = CookieJar::load(Some(&path), NOW);
-        assert_eq!(reloaded.header_for(&u, NOW).as_deref(), Some("B=2; A=1"));
+        let second = CookieJar::new(Some(path.clone()));
+        set(&second, u, &["B=2", "GONE=y"]);
+        set(&first, u, &["A=1; HttpOnly", "GONE=x; Max-Age=0"]);
+        let reloaded = CookieJar::new(Some(path.clone()));
+        assert_eq!(header(&reloaded, u).as_deref(), Some("B=2; A=1"));
         let text = fs::read_to_string(&path).unwrap();
-        assert!(
-            text.contains("\"version\": 1") && text.contains("\"host_only\": true"),
-            "{text}"
-        );
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600);
-        }
-        let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap())
+        assert!(text.contains("\"SessionEnd\""), "{text}");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&lock_path(&path)), 0o600);
+        let mut left: Vec<String> = fs::read_dir(path.parent().unwrap())
             .unwrap()
-            .map(|e| e.unwrap().file_name())
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        left.sort();
+        assert_eq!(left, [".aws_runas.cookies", ".aws_runas.cookies.lock"]);
     }
 
     #[test]
-    fn a_malformed_file_is_ignored_and_replaced() {
+    fn concurrent_writers_lose_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".aws_runas.cookies");
-        fs::write(&path, "{not json").unwrap();
-        let mut jar = CookieJar::load(Some(&path), NOW);
-        let u = url("https://idp.example.com/");
-        assert_eq!(jar.header_for(&u, NOW), None);
-        jar.store(&u, &["A=1".to_string()], NOW);
+        let writers: Vec<_> = ["a", "b", "c"]
+            .into_iter()
+            .map(|who| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    // One jar each, as separate processes would have.
+                    let jar = CookieJar::new(Some(path));
+                    for i in 0..10 {
+                        let cookie = format!("{who}{i}=v");
+                        jar.store(&url("https://idp.example.com/"), [cookie.as_bytes()], now());
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        let names = CookieJar::new(Some(path)).names_for(&url("https://idp.example.com/"));
+        assert_eq!(names.len(), 30, "{names:?}");
+    }
+
+    #[test]
+    fn a_malformed_or_old_file_is_dropped_and_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".aws_runas.cookies");
+        let u = "https://idp.example.com/";
+        for old in [
+            "{not json",
+            "\u{0}\u{ff}",
+            r#"{"version": 1, "cookies": [{"name": "OLD", "value": "v", "domain": "idp.example.com",
+                "host_only": true, "path": "/", "secure": false, "http_only": false, "expires": null}]}"#,
+            r#"[{"raw_cookie": 7}]"#,
+        ] {
+            fs::write(&path, old).unwrap();
+            let jar = CookieJar::new(Some(path.clone()));
+            assert_eq!(header(&jar, u), None, "{old}");
+            set(&jar, u, &["A=1"]);
+            assert_eq!(
+                header(&CookieJar::new(Some(path.clone())), u).as_deref(),
+                Some("A=1"),
+                "{old}"
+            );
+        }
+    }
+
+    #[test]
+    fn expired_cookies_and_bad_entries_are_dropped_on_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".aws_runas.cookies");
+        let entry = |name: &str, expires: &str| {
+            format!(
+                r#"{{"raw_cookie": "{name}=v; Path=/", "path": ["/", true],
+                    "domain": {{"HostOnly": "idp.example.com"}}, "expires": {expires}}}"#
+            )
+        };
+        let text = format!(
+            "[{}, {}, {}, {}]",
+            entry("PAST", r#"{"AtUtc": "2000-01-01T00:00:00Z"}"#),
+            entry("FUTURE", r#"{"AtUtc": "9999-01-01T00:00:00Z"}"#),
+            entry("BROKEN", r#""tomorrow""#),
+            entry("SESSION", r#""SessionEnd""#),
+        );
+        fs::write(&path, text).unwrap();
+        let jar = CookieJar::new(Some(path));
         assert_eq!(
-            CookieJar::load(Some(&path), NOW)
-                .header_for(&u, NOW)
-                .as_deref(),
-            Some("A=1")
+            header(&jar, "https://idp.example.com/").as_deref(),
+            Some("FUTURE=v; SESSION=v")
         );
-        fs::write(&path, r#"{"version": 9, "cookies": []}"#).unwrap();
-        assert_eq!(CookieJar::load(Some(&path), NOW).header_for(&u, NOW), None);
     }
 
-    #[test]
-    fn expired_cookies_are_dropped_on_load() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(".aws_runas.cookies");
-        let u = url("https://idp.example.com/");
-        let mut jar = CookieJar::load(Some(&path), NOW);
-        jar.store(
-            &u,
-            &[
-                "SHORT=1; Max-Age=10".to_string(),
-                "LONG=2; Max-Age=1000".to_string(),
+    /// Header bytes: anything, or something shaped like a `Set-Cookie` with arbitrary pieces
+    /// (multi-byte UTF-8 and invalid bytes included).
+    fn set_cookie_bytes() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            any::<String>().prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..12),
+            "[a-zA-Z0-9 ,:-]{0,30}".prop_map(String::into_bytes),
+        ];
+        // Dates the `cookie` crate accepts, years at the edges included.
+        let date = prop_oneof![
+            (-9999i32..=9999).prop_map(|y| format!("Mon, 01 Jan {y} 00:00:00 GMT")),
+            "(Sun|Mon), [0-9]{1,2}[ -](Jan|Dec)[ -][0-9]{2,4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT",
+        ]
+        .prop_map(String::into_bytes);
+        let number = prop_oneof![any::<i64>().prop_map(|n| n.to_string()), "-?[0-9]{1,25}",]
+            .prop_map(String::into_bytes);
+        let attribute = prop_oneof![
+            (Just("Expires="), prop_oneof![date, piece.clone()]),
+            (Just("Max-Age="), prop_oneof![number, piece.clone()]),
+            (
+                prop_oneof![
+                    Just("Domain="),
+                    Just("Path="),
+                    Just("Secure"),
+                    Just("HttpOnly"),
+                    Just("SameSite="),
+                    Just(""),
+                ],
+                piece.clone()
+            ),
+        ];
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..80),
+            (
+                "[A-Za-z_]{1,6}",
+                piece,
+                prop::collection::vec(attribute, 0..5)
+            )
+                .prop_map(|(name, value, attributes)| {
+                    let mut out = format!("{name}=").into_bytes();
+                    out.extend(value);
+                    for (key, val) in attributes {
+                        out.extend(b"; ");
+                        out.extend(key.as_bytes());
+                        out.extend(val);
+                    }
+                    out
+                }),
+        ]
+    }
+
+    /// Request URLs: arbitrary text that happens to parse, or URLs built from odd pieces.
+    fn request_url() -> impl Strategy<Value = Option<Url>> {
+        prop_oneof![
+            any::<String>().prop_map(|s| Url::parse(&s).ok()),
+            (
+                prop_oneof![
+                    Just("http"),
+                    Just("https"),
+                    Just("ftp"),
+                    Just("data"),
+                    Just("x-y")
+                ],
+                prop_oneof![
+                    Just("idp.example.com".to_string()),
+                    Just("127.0.0.1:8080".to_string()),
+                    Just("[::1]".to_string()),
+                    Just("localhost".to_string()),
+                    "[a-zé.0-9-]{0,16}",
+                ],
+                "(/[a-zA-Z0-9é%;=.]{0,8}){0,4}",
+            )
+                .prop_map(
+                    |(scheme, host, path)| Url::parse(&format!("{scheme}://{host}{path}")).ok()
+                ),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_set_cookie_and_any_url_never_panic(
+            headers in prop::collection::vec(set_cookie_bytes(), 0..4),
+            from in request_url(),
+            to in request_url(),
+            unix in prop_oneof![any::<i64>(), -100_000_000_000i64..100_000_000_000],
+        ) {
+            let jar = CookieJar::new(None);
+            let clock = Timestamp::from_unix(unix);
+            if let Some(from) = &from {
+                let names = jar.store(from, headers.iter().map(Vec::as_slice), clock);
+                prop_assert!(names.len() <= headers.len());
+                let _ = jar.header_for(from);
+            }
+            if let Some(to) = &to {
+                let header = jar.header_for(to);
+                let names = jar.names_for(to);
+                prop_assert_eq!(header.is_some(), !names.is_empty());
+            }
+        }
+
+        #[test]
+        fn what_is_saved_is_what_is_loaded(
+            headers in prop::collection::vec(set_cookie_bytes(), 0..6),
+            from in request_url(),
+            to in request_url(),
+        ) {
+            let (Some(from), Some(to)) = (from, to) else { return Ok(()); };
+            let jar = CookieJar::new(None);
+            jar.store(&from, headers.iter().map(Vec::as_slice), now());
+            // A cookie that expires while the case runs would change the answer under it.
+            let soon = cookie::time::OffsetDateTime::now_utc() + cookie::time::Duration::hours(1);
+            prop_assume!(jar.with_store(|s| s.iter_unexpired().all(|c| !c.expires_by(&soon))));
+            let saved = jar.with_store(|s| encode(s));
+            let loaded = CookieJar {
+                file: None,
+                store: Mutex::new(Some(decode(&saved, Path::new("x")))),
+            };
+            for u in [&from, &to] {
+                prop_assert_eq!(jar.header_for(u), loaded.header_for(u));
+            }
+        }
+
+        #[test]
+        fn any_file_contents_load_without_a_panic(
+            bytes in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..200),
+                (any::<String>(), any::<String>(), any::<String>()).prop_map(|(raw, path, host)| {
+                    serde_json::json!([{
+                        "raw_cookie": raw,
+                        "path": [path, true],
+                        "domain": {"Suffix": host},
+                        "expires": "SessionEnd",
+                    }])
+                    .to_string()
+                    .into_bytes()
+                }),
             ],
-            NOW,
-        );
-        let later = CookieJar::load(Some(&path), NOW + 100);
-        assert_eq!(later.header_for(&u, NOW + 100).as_deref(), Some("LONG=2"));
+            to in request_url(),
+        ) {
+            let store = decode(&bytes, Path::new("x"));
+            if let Some(to) = to {
+                let _ = request_cookies(&store, &to);
+            }
+        }
     }
 }

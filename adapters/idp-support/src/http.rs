@@ -1,5 +1,6 @@
 //! The HTTP client every IdP adapter uses: rustls, the proxy, the CA bundle, a per-request timeout,
-//! the persistent cookie jar, and no automatic redirects.
+//! the cookie jar shared by the adapters of one login (and saved between runs), and no automatic
+//! redirects.
 //!
 //! Redirects are off in the underlying client because IdP flows must stop at some of them (a
 //! redirect to the OIDC `redirect_uri` carries the code; a redirect to AWS carries nothing useful).
@@ -15,7 +16,7 @@ use crate::html::HtmlPage;
 use aws_runas_domain::ports::clock::Clock;
 use aws_runas_domain::ports::idp::{HttpSettings, IdpDeps, ProbeResponse};
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use url::Url;
 use zeroize::Zeroize;
@@ -484,9 +485,12 @@ impl fmt::Debug for HttpResponse {
 
 /// The HTTP client of one adapter, built from the [`HttpSettings`] the app hands in.
 ///
+/// Adapters build it with [`HttpClient::from_deps`], so that every adapter of one login shares
+/// one cookie jar in memory; [`HttpClient::new`] gives a client a jar of its own.
+///
 /// Cheap to clone (clones share the connection pool and the cookie jar).
 /// Nothing is read from disk until the first request: the CA bundle, the system roots and the
-/// cookie jar are loaded then, so an adapter that is built but not used costs nothing.
+/// cookie jar's file are loaded then, so an adapter that is built but not used costs nothing.
 #[derive(Clone)]
 pub struct HttpClient {
     inner: Arc<Inner>,
@@ -496,7 +500,7 @@ struct Inner {
     settings: HttpSettings,
     clock: Arc<dyn Clock>,
     client: OnceLock<Result<reqwest::Client, IdpSupportError>>,
-    jar: Mutex<Option<CookieJar>>,
+    jar: Arc<CookieJar>,
 }
 
 impl fmt::Debug for HttpClient {
@@ -514,23 +518,47 @@ impl fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// A client for `settings`; `clock` decides cookie expiry.
+    /// A client for `settings` with a cookie jar of its own (kept in `settings.cookie_jar` when
+    /// set); `clock` is the time `Expires` dates are read against.
     ///
+    /// For provider detection and tests; adapters use [`HttpClient::from_deps`].
     /// A zero timeout means the default, 30 seconds.
     pub fn new(settings: HttpSettings, clock: Arc<dyn Clock>) -> Self {
+        let jar = Arc::new(CookieJar::new(settings.cookie_jar.clone()));
+        HttpClient::with_jar(settings, clock, jar)
+    }
+
+    /// The client an adapter uses: its settings and clock from `deps`, and the cookie jar of the
+    /// login, kept in [`IdpDeps::session`].
+    ///
+    /// Every client built from deps that share a session (clones of one `IdpDeps`, as a
+    /// [`Federation`](aws_runas_domain::ports::idp::Federation) hands on) shares one cookie jar in
+    /// memory, whether or not a cookie file is configured: the session cookies an identity provider
+    /// sets for one adapter are sent by the next, as when Azure AD hands a federated user to ADFS
+    /// and then goes on with ADFS's session. The jar is loaded from, and saved to,
+    /// `deps.http.cookie_jar` of the first client of the session.
+    pub fn from_deps(deps: &IdpDeps) -> Self {
+        let jar = deps
+            .session
+            .get_or_init(|| Arc::new(CookieJar::new(deps.http.cookie_jar.clone())))
+            .unwrap_or_else(|| {
+                log::warn!(
+                    "the identity-provider session holds something other than a cookie jar; this client keeps its cookies to itself"
+                );
+                Arc::new(CookieJar::new(deps.http.cookie_jar.clone()))
+            });
+        HttpClient::with_jar(deps.http.clone(), deps.clock.clone(), jar)
+    }
+
+    fn with_jar(settings: HttpSettings, clock: Arc<dyn Clock>, jar: Arc<CookieJar>) -> Self {
         HttpClient {
             inner: Arc::new(Inner {
                 settings,
                 clock,
                 client: OnceLock::new(),
-                jar: Mutex::new(None),
+                jar,
             }),
         }
-    }
-
-    /// A client from an adapter's injected dependencies.
-    pub fn from_deps(deps: &IdpDeps) -> Self {
-        HttpClient::new(deps.http.clone(), deps.clock.clone())
     }
 
     /// The per-request timeout in force.
@@ -540,7 +568,8 @@ impl HttpClient {
 
     /// Sends one request, without following a redirect.
     ///
-    /// Cookies from the jar are added, and the cookies the response sets are stored (and persisted).
+    /// Cookies from the jar are added, and the cookies the response sets are stored (and saved,
+    /// when the jar has a file), a redirect's as any other's.
     ///
     /// # Errors
     /// [`IdpSupportError`] for a bad URL or client setting, or a network failure naming the host
@@ -552,10 +581,8 @@ impl HttpClient {
         let host = host_of(&url);
         let timeout = self.timeout();
         let client = self.client()?;
-        let now = self.inner.clock.now().unix();
-
         let mut builder = client.request(request.method.to_reqwest(), url.clone());
-        let mut cookie_header = self.with_jar(|jar| jar.header_for(&url, now));
+        let mut cookie_header = self.inner.jar.header_for(&url);
         for (name, value) in &request.headers {
             if name.eq_ignore_ascii_case("cookie") {
                 cookie_header = Some(match cookie_header {
@@ -586,19 +613,19 @@ impl HttpClient {
 
         let status = response.status().as_u16();
         let mut headers = Vec::with_capacity(response.headers().len());
-        let mut set_cookies = vec![];
         for (name, value) in response.headers() {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            if name == reqwest::header::SET_COOKIE {
-                set_cookies.push(value.clone());
-            }
             headers.push((name.as_str().to_string(), value));
         }
-        let cookies = if set_cookies.is_empty() {
-            vec![]
-        } else {
-            self.with_jar(|jar| jar.store(&url, &set_cookies, now))
-        };
+        let set_cookies = response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .map(|v| v.as_bytes());
+        let cookies = self
+            .inner
+            .jar
+            .store(&url, set_cookies, self.inner.clock.now());
 
         let mut bytes: Vec<u8> = vec![];
         while let Some(chunk) = response
@@ -738,23 +765,7 @@ impl HttpClient {
         let Ok(url) = Url::parse(url) else {
             return vec![];
         };
-        let now = self.inner.clock.now().unix();
-        self.with_jar(|jar| jar.names_for(&url, now))
-    }
-
-    fn with_jar<T>(&self, f: impl FnOnce(&mut CookieJar) -> T) -> T {
-        let mut guard = self
-            .inner
-            .jar
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let jar = guard.get_or_insert_with(|| {
-            CookieJar::load(
-                self.inner.settings.cookie_jar.as_deref(),
-                self.inner.clock.now().unix(),
-            )
-        });
-        f(jar)
+        self.inner.jar.names_for(&url)
     }
 
     fn client(&self) -> Result<reqwest::Client, IdpSupportError> {
