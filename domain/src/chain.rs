@@ -987,6 +987,22 @@ fn base_identity(base: &Base) -> String {
 mod tests {
     use super::*;
 
+    const STS_ENDPOINT: &str = "eu-west-1|https://sts.eu-west-1.amazonaws.com";
+    /// Recorded from the planner before the STS endpoint became a struct: caches written by
+    /// earlier versions must still be found.
+    const GOLDEN: &[&str] = &[
+        ".aws_session_token_user 1c650af158f269f93993d226e88b2580",
+        ".aws_assume_role_a b97917a5f0bcb3c89c8c093d0dcfbf48",
+        ".aws_session_token_user 1c650af158f269f93993d226e88b2580",
+        ".aws_saml_role_666666666666-jump 8a7281b83fbcc3f02e233868971c064b",
+        ".aws_assume_role_saml 05d9a028664d7a70ff6008a47c9724a3",
+        ".aws_web_role_oidc 0220a1bc6b92f5fe099aa21008cce867",
+        ".aws_web_role_tok f72df6eb5aca70b879378f10194cffce",
+        ".aws_session_token_env-d6e6884a 5148ca511ad23c4be0d4904fd68bc6c2",
+        ".aws_assume_role_123456789012-admin bf669574f970d52aa978355ed2d485b5",
+        ".aws_web_role_123456789012-admin bd27e0157df8f1a6117086482627111b",
+    ];
+
     fn input<'a>(set: &'a ProfileSet, env: &'a Env, flags: &'a FlagValues) -> PlanInput<'a> {
         PlanInput {
             profiles: set,
@@ -1232,6 +1248,74 @@ mod tests {
             crate::profile::Property::new("2h", None),
         );
         assert!(plan_for(&direct, "b").unwrap().session_only().is_none());
+    }
+
+    /// Every cache entry of a chain: file prefix, name and fingerprint.
+    fn cache_entries(chain: &RoleChain) -> Vec<String> {
+        let line =
+            |key: &CacheKey, fp: &str| format!("{}{} {fp}", key.kind().file_prefix(), key.name());
+        let mut out = vec![];
+        if let Some(s) = &chain.session_token {
+            out.push(line(&s.cache, &s.fingerprint));
+        }
+        for (key, fp) in chain.base_cache.iter().chain(chain.role_cache.iter()) {
+            out.push(line(key, fp));
+        }
+        out
+    }
+
+    #[test]
+    fn cache_keys_and_fingerprints_are_those_of_existing_caches() {
+        let mut set = depth3();
+        for (p, k, v) in [
+            ("saml", "saml_auth_url", "https://idp.example/saml"),
+            ("saml", "role_arn", "arn:aws:iam::555555555555:role/target"),
+            (
+                "saml",
+                "jump_role_arn",
+                "arn:aws:iam::666666666666:role/jump",
+            ),
+            ("saml", "saml_username", "alice"),
+            ("oidc", "web_identity_auth_url", "https://idp.example/oidc"),
+            ("oidc", "web_identity_client_id", "client-1"),
+            (
+                "oidc",
+                "web_identity_redirect_uri",
+                "http://localhost:9999/cb",
+            ),
+            ("oidc", "role_arn", "arn:aws:iam::777777777777:role/web"),
+            ("tok", "web_identity_token_file", "/var/run/token"),
+            ("tok", "role_arn", "arn:aws:iam::888888888888:role/ci"),
+            ("tok", "credentials_duration", "2h"),
+        ] {
+            set.profile_mut(p)
+                .set(k, crate::profile::Property::new(v, None));
+        }
+        let endpoint = STS_ENDPOINT;
+        let (env, flags) = (Env::default(), FlagValues::new());
+        let mut input = input(&set, &env, &flags);
+        input.endpoint = endpoint;
+        let mut got = vec![];
+        for name in ["a", "user", "saml", "oidc", "tok"] {
+            got.extend(cache_entries(
+                &plan(&input, &Target::Profile(name.into())).unwrap(),
+            ));
+        }
+        let arn = RoleArn::parse("arn:aws:iam::123456789012:role/admin").unwrap();
+        let creds = Credentials::new("AKIDENV", Secret::new("s"), None, None);
+        input.env_credentials = Some(&creds);
+        got.extend(cache_entries(
+            &plan(&input, &Target::Arn(arn.clone())).unwrap(),
+        ));
+        let token_env = Env::from_pairs([("AWS_WEB_IDENTITY_TOKEN_FILE", "/t")]);
+        input.env = &token_env;
+        input.env_credentials = None;
+        got.extend(cache_entries(&plan(&input, &Target::Arn(arn)).unwrap()));
+        let want: Vec<String> = GOLDEN.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            got, want,
+            "a changed cache key or fingerprint orphans existing caches"
+        );
     }
 
     #[test]
