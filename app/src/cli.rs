@@ -6,8 +6,10 @@
 //! word is the profile (it names a profile or a role ARN) or the start of the command (when the
 //! profile comes from `AWS_PROFILE`).
 
+use aws_runas_domain::Secret;
 use clap::{ArgAction, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
+use std::fmt;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -40,7 +42,7 @@ pub enum ShellKind {
 }
 
 /// Turn a named AWS profile into temporary AWS credentials, printed for your shell or handed to a command.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(
     name = "aws-runas",
     version,
@@ -59,15 +61,9 @@ pub struct Cli {
     #[arg(short = 'a', long = "role-duration", value_name = "DURATION")]
     pub role_duration: Option<String>,
 
-    /// MFA one-time code (otherwise you are asked on the terminal)
-    #[arg(
-        short = 'o',
-        long = "otp",
-        env = "MFA_CODE",
-        hide_env_values = true,
-        value_name = "CODE"
-    )]
-    pub otp: Option<String>,
+    /// MFA one-time code (otherwise you are asked on the terminal) [env: MFA_CODE]
+    #[arg(short = 'o', long = "otp", value_name = "CODE", value_parser = secret)]
+    pub otp: Option<Secret>,
 
     /// MFA device serial number or ARN [env: MFA_SERIAL]
     #[arg(short = 'M', long = "mfa-serial", value_name = "SERIAL")]
@@ -98,8 +94,13 @@ pub struct Cli {
     pub username: Option<String>,
 
     /// Password at the identity provider, in plain text [env: RUNAS_PASSWORD, SAML_PASSWORD, WEB_PASSWORD]
-    #[arg(short = 'P', long = "password", value_name = "PASSWORD")]
-    pub password: Option<String>,
+    #[arg(
+        short = 'P',
+        long = "password",
+        value_name = "PASSWORD",
+        value_parser = secret
+    )]
+    pub password: Option<Secret>,
 
     /// Identity-provider adapter by name, see `aws-runas providers` [env: RUNAS_PROVIDER, SAML_PROVIDER, WEB_PROVIDER]
     #[arg(short = 'R', long = "provider", value_name = "NAME")]
@@ -177,6 +178,45 @@ pub struct Cli {
     /// Subcommand.
     #[command(subcommand)]
     pub subcommand: Option<Command>,
+}
+
+/// Parses a secret argument: any text, kept as a [`Secret`] from the moment it is read.
+fn secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
+impl fmt::Debug for Cli {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `otp` and `password` are `Secret`s, whose `Debug` redacts.
+        f.debug_struct("Cli")
+            .field("duration", &self.duration)
+            .field("role_duration", &self.role_duration)
+            .field("otp", &self.otp)
+            .field("mfa_serial", &self.mfa_serial)
+            .field("external_id", &self.external_id)
+            .field("saml_url", &self.saml_url)
+            .field("web_url", &self.web_url)
+            .field("web_client", &self.web_client)
+            .field("web_redirect", &self.web_redirect)
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("provider", &self.provider)
+            .field("mfa_type", &self.mfa_type)
+            .field("jump_role", &self.jump_role)
+            .field("output", &self.output)
+            .field("shell", &self.shell)
+            .field("session", &self.session)
+            .field("env_credentials", &self.env_credentials)
+            .field("write_credentials", &self.write_credentials)
+            .field("refresh", &self.refresh)
+            .field("expiration", &self.expiration)
+            .field("whoami", &self.whoami)
+            .field("list_mfa", &self.list_mfa)
+            .field("list_roles", &self.list_roles)
+            .field("verbose", &self.verbose)
+            .field("subcommand", &self.subcommand)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Subcommands.

@@ -3,8 +3,8 @@
 //! On Unix aws-runas replaces itself with the command (`exec`), so signals, the terminal and the
 //! exit status are the command's own. Elsewhere it waits and exits with the command's code.
 
+use crate::env::ProcessEnv;
 use crate::output::{fish_quote, sh_quote};
-use crate::wire::ProcessEnv;
 use anyhow::{Result, bail};
 use std::path::Path;
 use std::process::{Command, ExitCode};

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod completion;
+pub mod env;
 pub mod exec;
 pub mod idp;
 mod logging;
@@ -55,7 +56,7 @@ pub fn main_entry() -> ExitCode {
         }
     };
     logging::init(cli.verbose);
-    let penv = wire::ProcessEnv::capture();
+    let penv = env::ProcessEnv::capture();
     match wire::run(&cli, &positionals, &penv) {
         Ok(code) => code,
         Err(e) if e.is::<wire::NothingToDo>() => {

@@ -2,11 +2,13 @@
 //! and hands them to the domain.
 
 use crate::cli::{Cli, Command, ListWhat, OutputFormat};
+use crate::env::ProcessEnv;
 use crate::output;
 use anyhow::{Context as _, Result, anyhow, bail};
 use aws_runas_cache_file::FileCache;
 use aws_runas_config_file::{ConfigFileStore, FileLocations, ParseMode, Platform, SectionEdit};
-use aws_runas_domain::chain::{Base, PlanInput, RoleChain, Target, plan};
+use aws_runas_domain::chain::{Base, PlanInput, RoleChain, StsEndpoint, Target, plan};
+use aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS;
 use aws_runas_domain::ports::clock::Clock;
 use aws_runas_domain::ports::iam::Iam;
 use aws_runas_domain::ports::idp::{HttpSettings, IdpConnector};
@@ -17,7 +19,7 @@ use aws_runas_domain::ports::sts::Sts;
 use aws_runas_domain::resolve::{self, Ports, ResolveOptions};
 use aws_runas_domain::settings::{Env, FlagValues};
 use aws_runas_domain::{Credentials, ProfileSet, RoleArn, Secret, Timestamp};
-use std::collections::BTreeMap;
+use aws_runas_sts_sdk::AwsSettings;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,60 +49,6 @@ impl Clock for SystemClock {
     }
 }
 
-/// The process environment, read once.
-#[derive(Debug, Clone)]
-pub struct ProcessEnv(BTreeMap<String, String>);
-
-impl ProcessEnv {
-    /// Reads the environment (variables that are not UTF-8 are skipped).
-    pub fn capture() -> Self {
-        ProcessEnv(
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
-        )
-    }
-
-    /// From pairs, for tests.
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        ProcessEnv(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        )
-    }
-
-    /// A non-empty variable.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    }
-
-    /// The profile the environment names: `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`.
-    pub fn named_profile(&self) -> Option<&str> {
-        self.get("AWS_PROFILE")
-            .or_else(|| self.get("AWS_DEFAULT_PROFILE"))
-    }
-
-    /// A boolean variable in Go's `strconv.ParseBool` forms; empty counts as unset.
-    ///
-    /// # Errors
-    /// Any other value, naming the variable.
-    pub fn go_bool(&self, name: &str) -> Result<Option<bool>> {
-        match self.get(name) {
-            None => Ok(None),
-            Some("1" | "t" | "T" | "TRUE" | "true" | "True") => Ok(Some(true)),
-            Some("0" | "f" | "F" | "FALSE" | "false" | "False") => Ok(Some(false)),
-            Some(v) => bail!(
-                "could not parse {v:?} as bool value from env var {name} (use true/false, 1/0, t/f)"
-            ),
-        }
-    }
-}
-
 /// No profile was named and none is set in the environment.
 #[derive(Debug, thiserror::Error)]
 #[error("nothing to do: name a profile (or set AWS_PROFILE)")]
@@ -120,7 +68,7 @@ impl<'a> Context<'a> {
         let locations =
             FileLocations::from_env(|k| penv.get(k).map(str::to_string), Platform::current())?;
         let profiles = ConfigFileStore::new(locations.clone(), ParseMode::AwsRunas).load()?;
-        let env = Env::from_pairs(penv.0.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let env = penv.settings_env();
         let mut flags = FlagValues::new();
         flags.set("session_token_duration", cli.duration.clone());
         flags.set("credentials_duration", cli.role_duration.clone());
@@ -154,7 +102,7 @@ impl<'a> Context<'a> {
         Ok(Target::Profile(name.to_string()))
     }
 
-    fn aws_settings(&self, target: &Target) -> aws_runas_sts_sdk::AwsSettings {
+    fn aws_settings(&self, target: &Target) -> AwsSettings {
         let profile = match target {
             Target::Profile(p) => Some(p.as_str()),
             Target::Arn(_) => None,
@@ -172,7 +120,7 @@ impl<'a> Context<'a> {
                 .map(str::to_string)
         };
         let endpoint_url = s.get("endpoint_url").map(str::to_string);
-        aws_runas_sts_sdk::AwsSettings {
+        AwsSettings {
             region: s.get("region").map(str::to_string),
             sts_endpoint: first(&["AWS_ENDPOINT_URL_STS"]).or_else(|| endpoint_url.clone()),
             iam_endpoint: first(&["AWS_ENDPOINT_URL_IAM"]).or(endpoint_url),
@@ -192,25 +140,24 @@ impl<'a> Context<'a> {
             .unwrap_or_default()
     }
 
-    fn chain(&self, target: &Target, aws: &aws_runas_sts_sdk::AwsSettings) -> Result<RoleChain> {
+    fn chain(&self, target: &Target, aws: &AwsSettings) -> Result<RoleChain> {
         let env_credentials = match (
             self.penv.get("AWS_ACCESS_KEY_ID"),
-            self.penv.get("AWS_SECRET_ACCESS_KEY"),
+            self.penv.secret("AWS_SECRET_ACCESS_KEY"),
         ) {
             (Some(id), Some(secret)) => Some(Credentials::new(
                 id,
-                Secret::new(secret),
-                self.penv.get("AWS_SESSION_TOKEN").map(Secret::new),
+                secret.clone(),
+                self.penv.secret("AWS_SESSION_TOKEN").cloned(),
                 None,
             )),
             _ => None,
         };
         // Where STS calls go is part of every cache fingerprint.
-        let endpoint = format!(
-            "{}|{}",
-            aws.region.as_deref().unwrap_or(""),
-            aws.sts_endpoint.as_deref().unwrap_or("")
-        );
+        let endpoint = StsEndpoint {
+            region: aws.region.clone(),
+            url: aws.sts_endpoint.clone(),
+        };
         let resolving = self.resolving();
         let input = PlanInput {
             profiles: &self.profiles,
@@ -263,19 +210,27 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The password given with `-P`, else by its environment variables.
     fn password_flag(&self, cli: &Cli) -> Option<Secret> {
         cli.password
             .clone()
             .or_else(|| {
-                ["RUNAS_PASSWORD", "SAML_PASSWORD", "WEB_PASSWORD"]
-                    .iter()
-                    .find_map(|v| self.penv.get(v).map(str::to_string))
+                self.penv
+                    .first_secret(&["RUNAS_PASSWORD", "SAML_PASSWORD", "WEB_PASSWORD"])
+                    .cloned()
             })
             .filter(|p| !p.is_empty())
-            .map(Secret::new)
     }
 
-    fn http_settings(&self, aws: &aws_runas_sts_sdk::AwsSettings) -> HttpSettings {
+    /// The MFA code given with `-o`, else by `MFA_CODE`.
+    fn mfa_code(&self, cli: &Cli) -> Option<Secret> {
+        cli.otp
+            .clone()
+            .or_else(|| self.penv.secret("MFA_CODE").cloned())
+            .filter(|c| !c.is_empty())
+    }
+
+    fn http_settings(&self, aws: &AwsSettings) -> HttpSettings {
         HttpSettings {
             timeout: IDP_TIMEOUT,
             proxy: aws.https_proxy.clone(),
@@ -290,12 +245,12 @@ impl<'a> Context<'a> {
         &self,
         cli: &Cli,
         chain: &RoleChain,
-        aws: &aws_runas_sts_sdk::AwsSettings,
+        aws: &AwsSettings,
         prompter: &Arc<aws_runas_prompt_term::TermPrompter>,
     ) -> Option<crate::idp::AppConnector> {
         let (url, oidc) = match &chain.base {
-            Base::Saml { url, .. } => (url, false),
-            Base::WebIdentity { url, .. } => (url, true),
+            Base::Saml(login) => (&login.url, false),
+            Base::WebIdentity(login) => (&login.url, true),
             _ => return None,
         };
         let s = &chain.settings;
@@ -321,7 +276,7 @@ impl<'a> Context<'a> {
             } else {
                 PasswordKind::Saml
             },
-            mfa_code: cli.otp.clone().filter(|c| !c.is_empty()).map(Secret::new),
+            mfa_code: self.mfa_code(cli),
             prompter: Arc::clone(prompter) as Arc<dyn Prompter>,
             clock: Arc::new(SystemClock),
             http: self.http_settings(aws),
@@ -337,25 +292,8 @@ impl<'a> Context<'a> {
 /// # Errors
 /// Any failure, to be printed as one line.
 pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<ExitCode> {
-    match &cli.subcommand {
-        Some(Command::Providers) => {
-            print_stdout(&crate::providers::providers_table(
-                aws_runas_domain::ports::idp::registry()?,
-            ))?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        Some(Command::Completion { shell }) => {
-            print_stdout(&crate::completion::script(*shell))?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        Some(Command::Password { profile }) => return password(cli, penv, profile.as_deref()),
-        Some(Command::List {
-            what: ListWhat::Mfa { profile },
-        }) => return list(cli, penv, profile.as_deref(), List::Mfa),
-        Some(Command::List {
-            what: ListWhat::Roles { profile },
-        }) => return list(cli, penv, profile.as_deref(), List::Roles),
-        None => {}
+    if let Some(command) = &cli.subcommand {
+        return subcommand(cli, penv, command);
     }
     let words: Vec<String> = positionals
         .iter()
@@ -369,113 +307,193 @@ pub fn run(cli: &Cli, positionals: &[OsString], penv: &ProcessEnv) -> Result<Exi
         let which = if cli.list_mfa { List::Mfa } else { List::Roles };
         return list(cli, penv, words.first().map(String::as_str), which);
     }
-    let ctx = Context::load(cli, penv)?;
-    let (name, command) = choose_profile(&words, &ctx.profiles, penv).ok_or(NothingToDo)?;
-    let target = ctx.target(&name)?;
-    let aws = ctx.aws_settings(&target);
-    let mut chain = ctx.chain(&target, &aws)?;
-    if cli.session || penv.go_bool("RUNAS_SESSION_CREDENTIALS")?.unwrap_or(false) {
-        if let Some(session) = chain.session_only() {
-            chain = session;
-        } else {
-            log::debug!(
-                "--session: the chain has no GetSessionToken step; using its credentials as they are"
+    CredentialRun::prepare(cli, penv, &words)?.finish()
+}
+
+fn subcommand(cli: &Cli, penv: &ProcessEnv, command: &Command) -> Result<ExitCode> {
+    match command {
+        Command::Providers => print_stdout(&crate::providers::providers_table(
+            aws_runas_domain::ports::idp::registry()?,
+        ))?,
+        Command::Completion { shell } => print_stdout(&crate::completion::script(*shell))?,
+        Command::Password { profile } => return password(cli, penv, profile.as_deref()),
+        Command::List {
+            what: ListWhat::Mfa { profile },
+        } => return list(cli, penv, profile.as_deref(), List::Mfa),
+        Command::List {
+            what: ListWhat::Roles { profile },
+        } => return list(cli, penv, profile.as_deref(), List::Roles),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One run for credentials: the chosen profile's chain, its credentials (cached, else fetched),
+/// and where they go (a command, shell lines or JSON).
+struct CredentialRun<'a> {
+    cli: &'a Cli,
+    ctx: Context<'a>,
+    /// The profile word (a profile name or a role ARN).
+    name: String,
+    /// The command to run with the credentials; empty to print them.
+    command: Vec<String>,
+    aws: AwsSettings,
+    chain: RoleChain,
+    clock: SystemClock,
+    /// Built only when needed: on a cache miss, or for `-w`.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl<'a> CredentialRun<'a> {
+    fn prepare(cli: &'a Cli, penv: &'a ProcessEnv, words: &[String]) -> Result<Self> {
+        let ctx = Context::load(cli, penv)?;
+        let (name, command) = choose_profile(words, &ctx.profiles, penv).ok_or(NothingToDo)?;
+        let target = ctx.target(&name)?;
+        let aws = ctx.aws_settings(&target);
+        let mut chain = ctx.chain(&target, &aws)?;
+        if cli.session || penv.go_bool("RUNAS_SESSION_CREDENTIALS")?.unwrap_or(false) {
+            if let Some(session) = chain.session_only() {
+                chain = session;
+            } else {
+                log::debug!(
+                    "--session: the chain has no GetSessionToken step; using its credentials as they are"
+                );
+            }
+        }
+        // -E is accepted (environment credentials are what a command gets until a local
+        // credential endpoint exists); its variable is still checked so a typo is reported.
+        let _ = cli.env_credentials || penv.go_bool("RUNAS_ENV_CREDENTIALS")?.unwrap_or(false);
+        Ok(CredentialRun {
+            cli,
+            ctx,
+            name,
+            command,
+            aws,
+            chain,
+            clock: SystemClock,
+            runtime: None,
+        })
+    }
+
+    fn finish(mut self) -> Result<ExitCode> {
+        let creds = self.credentials()?;
+        let (cli, penv) = (self.cli, self.ctx.penv);
+        if cli.write_credentials || penv.go_bool("RUNAS_WRITE_CREDENTIALS")?.unwrap_or(false) {
+            write_credentials(self.ctx.locations.credentials(), &self.name, &creds);
+        }
+        if cli.output == OutputFormat::Json {
+            print_stdout(&format!("{}\n", output::credential_process_json(&creds)))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        if cli.expiration {
+            eprintln!(
+                "{}",
+                output::expiration_line(creds.expiration(), self.clock.now())
             );
         }
-    }
-    // -E is accepted (environment credentials are what a command gets until a local credential
-    // endpoint exists); its variable is still checked so a typo is reported.
-    let _ = cli.env_credentials || penv.go_bool("RUNAS_ENV_CREDENTIALS")?.unwrap_or(false);
-    let cache = ctx.cache();
-    if cli.refresh
-        && let Err(e) = resolve::forget(&chain, &cache)
-    {
-        log::warn!("failed to clear cache: {e}");
-    }
-    if cli.refresh
-        && matches!(chain.base, Base::WebIdentity { .. })
-        && let Err(e) = aws_runas_domain::ports::cache::TokenCache::clear(&ctx.token_cache())
-    {
-        log::warn!("failed to clear the identity token cache: {e}");
-    }
-    let clock = SystemClock;
-    let mut runtime = None;
-    let creds = match resolve::cached(
-        &chain,
-        &cache,
-        &clock,
-        aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
-    ) {
-        Some(c) => c,
-        None => {
-            log::debug!("cache miss: building the STS client and the async runtime");
-            let sts = aws_runas_sts_sdk::SdkSts::new(aws.clone());
-            let prompter = Arc::new(aws_runas_prompt_term::TermPrompter::new(
-                aws_runas_prompt_term::TermSettings::controlling_terminal(),
-            ));
-            let connector = ctx.connector(cli, &chain, &aws, &prompter);
-            let token_cache = ctx.token_cache();
-            let process = ctx.process_runner(&chain);
-            let opts = ResolveOptions {
-                refresh_window_secs: aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS,
-                lock_timeout: LOCK_TIMEOUT,
-                mfa_code: Mutex::new(cli.otp.clone().filter(|c| !c.is_empty()).map(Secret::new)),
-                login_name: penv
-                    .get("USER")
-                    .or_else(|| penv.get("USERNAME"))
-                    .map(str::to_string),
-                saml: Mutex::new(None),
-            };
-            let rt = runtime.insert(new_runtime()?);
-            let ports = Ports {
-                sts: &sts,
-                cache: &cache,
-                prompter: prompter.as_ref(),
-                clock: &clock,
-                process: &process,
-                idp: connector.as_ref().map(|c| c as &dyn IdpConnector),
-                token_cache: Some(&token_cache),
-                token_file: Some(&aws_runas_cache_file::TokenFileReader),
-            };
-            rt.block_on(resolve::resolve(&chain, ports, &opts))?
+        if cli.whoami {
+            self.whoami(&creds)?;
         }
-    };
-    if cli.write_credentials || penv.go_bool("RUNAS_WRITE_CREDENTIALS")?.unwrap_or(false) {
-        write_credentials(ctx.locations.credentials(), &name, &creds);
+        self.deliver(&creds)
     }
-    let region = chain.settings.get("region");
-    if cli.output == OutputFormat::Json {
-        print_stdout(&format!("{}\n", output::credential_process_json(&creds)))?;
-        return Ok(ExitCode::SUCCESS);
+
+    /// The cached credentials when fresh (no lock, no runtime), else a refresh.
+    fn credentials(&mut self) -> Result<Credentials> {
+        let cache = self.ctx.cache();
+        if self.cli.refresh {
+            self.forget(&cache);
+        }
+        match resolve::cached(
+            &self.chain,
+            &cache,
+            &self.clock,
+            DEFAULT_REFRESH_WINDOW_SECS,
+        ) {
+            Some(c) => Ok(c),
+            None => self.refresh(&cache),
+        }
     }
-    if cli.expiration {
-        eprintln!(
-            "{}",
-            output::expiration_line(creds.expiration(), clock.now())
-        );
+
+    /// `-r`: drops the cached result (and the identity token of an OIDC login).
+    fn forget(&self, cache: &FileCache) {
+        if let Err(e) = resolve::forget(&self.chain, cache) {
+            log::warn!("failed to clear cache: {e}");
+        }
+        if matches!(self.chain.base, Base::WebIdentity(_))
+            && let Err(e) =
+                aws_runas_domain::ports::cache::TokenCache::clear(&self.ctx.token_cache())
+        {
+            log::warn!("failed to clear the identity token cache: {e}");
+        }
     }
-    if cli.whoami {
-        let rt = match runtime.as_mut() {
-            Some(rt) => rt,
-            None => runtime.insert(new_runtime()?),
+
+    /// The miss path: builds STS, the prompter, the identity-provider connector and the runtime.
+    fn refresh(&mut self, cache: &FileCache) -> Result<Credentials> {
+        log::debug!("cache miss: building the STS client and the async runtime");
+        let (cli, ctx, chain, penv) = (self.cli, &self.ctx, &self.chain, self.ctx.penv);
+        let sts = aws_runas_sts_sdk::SdkSts::new(self.aws.clone());
+        let prompter = Arc::new(aws_runas_prompt_term::TermPrompter::new(
+            aws_runas_prompt_term::TermSettings::controlling_terminal(),
+        ));
+        let connector = ctx.connector(cli, chain, &self.aws, &prompter);
+        let token_cache = ctx.token_cache();
+        let process = ctx.process_runner(chain);
+        let opts = ResolveOptions {
+            refresh_window_secs: DEFAULT_REFRESH_WINDOW_SECS,
+            lock_timeout: LOCK_TIMEOUT,
+            mfa_code: Mutex::new(ctx.mfa_code(cli)),
+            login_name: penv
+                .get("USER")
+                .or_else(|| penv.get("USERNAME"))
+                .map(str::to_string),
+            saml: Mutex::new(None),
         };
-        let id = rt.block_on(aws_runas_sts_sdk::SdkSts::new(aws).get_caller_identity(&creds))?;
+        let rt = self.runtime.insert(new_runtime()?);
+        let ports = Ports {
+            sts: &sts,
+            cache,
+            prompter: prompter.as_ref(),
+            clock: &self.clock,
+            process: &process,
+            idp: connector.as_ref().map(|c| c as &dyn IdpConnector),
+            token_cache: Some(&token_cache),
+            token_file: Some(&aws_runas_cache_file::TokenFileReader),
+        };
+        Ok(rt.block_on(resolve::resolve(chain, ports, &opts))?)
+    }
+
+    /// `-w`: the caller identity of the credentials, on stderr.
+    fn whoami(&mut self, creds: &Credentials) -> Result<()> {
+        let rt = match self.runtime.as_mut() {
+            Some(rt) => rt,
+            None => self.runtime.insert(new_runtime()?),
+        };
+        let sts = aws_runas_sts_sdk::SdkSts::new(self.aws.clone());
+        let id = rt.block_on(sts.get_caller_identity(creds))?;
         eprintln!(
             "{{UserId:{} Arn:{} Account:{}}}",
             id.user_id, id.arn, id.account
         );
+        Ok(())
     }
-    let profile = chain.profile.as_deref();
-    if !command.is_empty() {
-        drop(runtime);
-        return crate::exec::run(&command, &output::env_pairs(&creds, region), profile, penv);
+
+    /// Runs the command with the credentials, or prints them as shell lines.
+    fn deliver(mut self, creds: &Credentials) -> Result<ExitCode> {
+        let region = self.chain.settings.get("region");
+        let profile = self.chain.profile.as_deref();
+        let penv = self.ctx.penv;
+        if !self.command.is_empty() {
+            drop(self.runtime.take());
+            let pairs = output::env_pairs(creds, region);
+            return crate::exec::run(&self.command, &pairs, profile, penv);
+        }
+        let shell = self
+            .cli
+            .shell
+            .unwrap_or_else(|| output::default_shell(penv.get("SHELL"), cfg!(windows)));
+        let (pairs, unset) = output::env_assignments(creds, region, profile);
+        print_stdout(&output::shell_lines(shell, &pairs, &unset).map_err(|e| anyhow!(e))?)?;
+        Ok(ExitCode::SUCCESS)
     }
-    let shell = cli
-        .shell
-        .unwrap_or_else(|| output::default_shell(penv.get("SHELL"), cfg!(windows)));
-    let (pairs, unset) = output::env_assignments(&creds, region, profile);
-    print_stdout(&output::shell_lines(shell, &pairs, &unset).map_err(|e| anyhow!(e))?)?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Decides which word is the profile: the first word when it names a profile or a role ARN (even
@@ -533,24 +551,28 @@ fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Res
     let target = Target::Profile(name.clone());
     let aws = ctx.aws_settings(&target);
     let chain = ctx.chain(&target, &aws)?;
-    if matches!(
-        chain.base,
-        Base::WebIdentity { .. } | Base::WebIdentityToken { .. }
-    ) {
-        bail!(
+    match (&chain.base, which) {
+        (Base::WebIdentity(_) | Base::WebIdentityToken(_), _) => bail!(
             "detected Web Identity profile `{name}`, only IAM and SAML profiles support role enumeration"
-        );
+        ),
+        (Base::Saml(_), List::Mfa) => bail!(
+            "detected SAML or Web Identity profile `{name}`, only IAM profiles support MFA device retrieval"
+        ),
+        (Base::Saml(_), List::Roles) => list_saml_roles(cli, &ctx, &chain, &aws),
+        _ => list_iam(&ctx, &chain, aws, &name, which),
     }
-    if matches!(chain.base, Base::Saml { .. }) {
-        if which == List::Mfa {
-            bail!(
-                "detected SAML or Web Identity profile `{name}`, only IAM profiles support MFA device retrieval"
-            );
-        }
-        return list_saml_roles(cli, &ctx, &chain, &aws);
-    }
-    let process = ctx.process_runner(&chain);
-    let base = resolve::base_credentials_of(&chain, &process)?;
+}
+
+/// `list mfa` and `list roles` of an IAM user's profile, signed with its base keys.
+fn list_iam(
+    ctx: &Context<'_>,
+    chain: &RoleChain,
+    aws: AwsSettings,
+    name: &str,
+    which: List,
+) -> Result<ExitCode> {
+    let process = ctx.process_runner(chain);
+    let base = resolve::base_credentials_of(chain, &process)?;
     let rt = new_runtime()?;
     let sts = aws_runas_sts_sdk::SdkSts::new(aws.clone());
     let iam = aws_runas_sts_sdk::SdkIam::new(aws);
@@ -592,7 +614,7 @@ fn list_saml_roles(
     cli: &Cli,
     ctx: &Context<'_>,
     chain: &RoleChain,
-    aws: &aws_runas_sts_sdk::AwsSettings,
+    aws: &AwsSettings,
 ) -> Result<ExitCode> {
     let prompter = Arc::new(aws_runas_prompt_term::TermPrompter::new(
         aws_runas_prompt_term::TermSettings::controlling_terminal(),
@@ -779,29 +801,5 @@ mod tests {
             let want = want.map(|(p, c)| (p.to_string(), words(c)));
             assert_eq!(got, want, "{line:?}");
         }
-    }
-
-    #[test]
-    fn go_booleans() {
-        for (v, want) in [
-            ("1", Some(true)),
-            ("T", Some(true)),
-            ("True", Some(true)),
-            ("0", Some(false)),
-            ("FALSE", Some(false)),
-            ("", None),
-        ] {
-            assert_eq!(
-                ProcessEnv::from_pairs([("B", v)]).go_bool("B").unwrap(),
-                want,
-                "{v}"
-            );
-        }
-        let e = ProcessEnv::from_pairs([("B", "yes")])
-            .go_bool("B")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("\"yes\"") && e.contains("B"), "{e}");
-        assert_eq!(ProcessEnv::from_pairs([]).go_bool("B").unwrap(), None);
     }
 }

@@ -6,6 +6,7 @@ mod e2e;
 mod errors;
 mod everyday;
 mod providers;
+mod redaction;
 mod saml;
 mod shells;
 mod support;

@@ -76,6 +76,29 @@ fn words_after_the_profile_belong_to_the_command() {
 }
 
 #[test]
+fn the_command_inherits_the_whole_environment() {
+    // aws-runas reads only the variables it knows; the command still gets every one of them.
+    let s = setup("", "");
+    let run = runas(
+        &s.env,
+        s.lab.url(),
+        &[
+            "admin",
+            "sh",
+            "-c",
+            "echo \"$AWS_RUNAS_TEST_UNREAD|$MFA_CODE\"",
+        ],
+        &[CODE, ("AWS_RUNAS_TEST_UNREAD", "kept")],
+    );
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "kept|123456\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn the_profile_comes_from_aws_profile_when_the_first_word_is_not_one() {
     let s = setup(
         "[profile other]\nsource_profile = user\nrole_arn = arn:aws:iam::123456789012:role/other\n",

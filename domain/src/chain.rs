@@ -14,6 +14,8 @@ use crate::profile::{ProfileSet, Section};
 use crate::secret::Secret;
 use crate::settings::{Env, FlagValues, Settings, SettingsError, resolve_settings};
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::ControlFlow;
 
 /// Where the first credentials of a chain come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,16 +42,7 @@ pub enum Base {
         command: String,
     },
     /// `web_identity_token_file` with `role_arn` in the same profile.
-    WebIdentityToken {
-        /// The profile.
-        profile: String,
-        /// The role (unvalidated text, as written).
-        role_arn: String,
-        /// The token file.
-        token_file: String,
-        /// `role_session_name`, when written.
-        session_name: Option<String>,
-    },
+    WebIdentityToken(TokenFileSource),
     /// IAM Identity Center settings.
     Sso {
         /// The profile.
@@ -58,38 +51,9 @@ pub enum Base {
         fields: BTreeMap<String, String>,
     },
     /// A SAML login at an identity provider, then AssumeRoleWithSAML (aws-runas's own source).
-    Saml {
-        /// The profile (`None` for a role ARN given on the command line).
-        profile: Option<String>,
-        /// `saml_auth_url`.
-        url: String,
-        /// The role to ask STS for (the jump role when there is one); `None`: pick from the
-        /// roles the assertion grants.
-        role: Option<RoleArn>,
-        /// Requested lifetime in seconds (the assertion's `SessionDuration` may lower it).
-        duration_secs: i64,
-        /// What clamping did.
-        clamp: Clamp,
-    },
+    Saml(SamlLogin),
     /// An OIDC login at an identity provider, then AssumeRoleWithWebIdentity (aws-runas's own).
-    WebIdentity {
-        /// The profile (`None` for a role ARN given on the command line).
-        profile: Option<String>,
-        /// `web_identity_auth_url`.
-        url: String,
-        /// `web_identity_client_id`.
-        client_id: String,
-        /// `web_identity_redirect_uri`.
-        redirect_uri: String,
-        /// The role to ask STS for (the jump role when there is one).
-        role: RoleArn,
-        /// `role_session_name`; else the token's user name is used.
-        session_name: Option<SessionName>,
-        /// Requested lifetime in seconds.
-        duration_secs: i64,
-        /// What clamping did.
-        clamp: Clamp,
-    },
+    WebIdentity(WebIdentityLogin),
     /// `credential_source` (Environment, Ec2InstanceMetadata, EcsContainer).
     NamedSource {
         /// The profile.
@@ -104,14 +68,75 @@ impl Base {
     pub fn profile(&self) -> Option<&str> {
         match self {
             Base::Environment { .. } => None,
-            Base::Saml { profile, .. } | Base::WebIdentity { profile, .. } => profile.as_deref(),
-            Base::AccessKey { profile, .. }
+            Base::Saml(SamlLogin { profile, .. })
+            | Base::WebIdentity(WebIdentityLogin { profile, .. }) => profile.as_deref(),
+            Base::WebIdentityToken(TokenFileSource { profile, .. })
+            | Base::AccessKey { profile, .. }
             | Base::Process { profile, .. }
-            | Base::WebIdentityToken { profile, .. }
             | Base::Sso { profile, .. }
             | Base::NamedSource { profile, .. } => Some(profile),
         }
     }
+
+    /// Whether the base is a login whose STS call makes the first credentials (SAML, OIDC or a
+    /// token file), rather than credentials read as they are.
+    pub fn is_login(&self) -> bool {
+        matches!(
+            self,
+            Base::Saml(_) | Base::WebIdentity(_) | Base::WebIdentityToken(_)
+        )
+    }
+}
+
+/// `web_identity_token_file` with `role_arn`: AssumeRoleWithWebIdentity with a token read from a
+/// file on every refresh.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFileSource {
+    /// The profile (empty for `AWS_ROLE_ARN` with `AWS_WEB_IDENTITY_TOKEN_FILE`).
+    pub profile: String,
+    /// The role (unvalidated text, as written).
+    pub role_arn: String,
+    /// The token file.
+    pub token_file: String,
+    /// `role_session_name`, when written.
+    pub session_name: Option<String>,
+}
+
+/// A SAML login at an identity provider, then AssumeRoleWithSAML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SamlLogin {
+    /// The profile (`None` for a role ARN given on the command line).
+    pub profile: Option<String>,
+    /// `saml_auth_url`.
+    pub url: String,
+    /// The role to ask STS for (the jump role when there is one); `None`: pick from the
+    /// roles the assertion grants.
+    pub role: Option<RoleArn>,
+    /// Requested lifetime in seconds (the assertion's `SessionDuration` may lower it).
+    pub duration_secs: i64,
+    /// What clamping did.
+    pub clamp: Clamp,
+}
+
+/// An OIDC login at an identity provider, then AssumeRoleWithWebIdentity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebIdentityLogin {
+    /// The profile (`None` for a role ARN given on the command line).
+    pub profile: Option<String>,
+    /// `web_identity_auth_url`.
+    pub url: String,
+    /// `web_identity_client_id`.
+    pub client_id: String,
+    /// `web_identity_redirect_uri`.
+    pub redirect_uri: String,
+    /// The role to ask STS for (the jump role when there is one).
+    pub role: RoleArn,
+    /// `role_session_name`; else the token's user name is used.
+    pub session_name: Option<SessionName>,
+    /// Requested lifetime in seconds.
+    pub duration_secs: i64,
+    /// What clamping did.
+    pub clamp: Clamp,
 }
 
 /// One `role_arn` link found by [`aws_chain`], before aws-runas's rules apply.
@@ -281,12 +306,12 @@ pub fn aws_chain(set: &ProfileSet, selected: &str) -> Result<AwsChain, ChainErro
             break base_source(set, profile)?;
         };
         if let Some(token_file) = profile.get("web_identity_token_file") {
-            break Base::WebIdentityToken {
+            break Base::WebIdentityToken(TokenFileSource {
                 profile: name.clone(),
                 role_arn: role_arn.to_string(),
                 token_file: token_file.to_string(),
                 session_name: profile.get("role_session_name").map(str::to_string),
-            };
+            });
         }
         roles.push(RoleLink {
             profile: name.clone(),
@@ -294,27 +319,32 @@ pub fn aws_chain(set: &ProfileSet, selected: &str) -> Result<AwsChain, ChainErro
             external_id: profile.get("external_id").map(str::to_string),
             session_name: profile.get("role_session_name").map(str::to_string),
         });
-        match (
-            profile.get("source_profile"),
-            profile.get("credential_source"),
-        ) {
-            (Some(_), Some(_)) => return Err(ChainError::BothSources(name)),
-            (None, Some(source)) => {
-                break Base::NamedSource {
-                    profile: name.clone(),
-                    source: source.to_string(),
-                };
-            }
-            (Some(source), None) if source == name => {
-                break static_keys(profile)?
-                    .ok_or_else(|| ChainError::NoCredentials(name.clone()))?;
-            }
-            (Some(source), None) => name = source.to_string(),
-            (None, None) => return Err(ChainError::NoSource(name)),
+        match role_source(profile, &name)? {
+            ControlFlow::Break(base) => break base,
+            ControlFlow::Continue(source) => name = source,
         }
     };
     roles.reverse();
     Ok(AwsChain { base, roles })
+}
+
+/// What a profile's role is assumed with: a base (`Break`), or the next profile (`Continue`).
+fn role_source(profile: &Section, name: &str) -> Result<ControlFlow<Base, String>, ChainError> {
+    match (
+        profile.get("source_profile"),
+        profile.get("credential_source"),
+    ) {
+        (Some(_), Some(_)) => Err(ChainError::BothSources(name.to_string())),
+        (None, Some(source)) => Ok(ControlFlow::Break(Base::NamedSource {
+            profile: name.to_string(),
+            source: source.to_string(),
+        })),
+        (Some(source), None) if source == name => static_keys(profile)?
+            .map(ControlFlow::Break)
+            .ok_or_else(|| ChainError::NoCredentials(name.to_string())),
+        (Some(source), None) => Ok(ControlFlow::Continue(source.to_string())),
+        (None, None) => Err(ChainError::NoSource(name.to_string())),
+    }
 }
 
 fn static_keys(profile: &Section) -> Result<Option<Base>, ChainError> {
@@ -436,8 +466,30 @@ pub enum Target {
     Arn(RoleArn),
 }
 
+/// Where STS calls go. Part of every cache fingerprint, so a change of region or endpoint is a
+/// cache miss.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StsEndpoint {
+    /// The region, when one is configured.
+    pub region: Option<String>,
+    /// The endpoint URL, when one is configured.
+    pub url: Option<String>,
+}
+
+impl StsEndpoint {
+    /// The endpoint as it enters fingerprints: `<region>|<url>`, as earlier versions wrote it,
+    /// so their caches stay valid.
+    fn fingerprint_part(&self) -> String {
+        format!(
+            "{}|{}",
+            self.region.as_deref().unwrap_or(""),
+            self.url.as_deref().unwrap_or("")
+        )
+    }
+}
+
 /// Everything [`plan`] reads.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct PlanInput<'a> {
     /// All profiles.
     pub profiles: &'a ProfileSet,
@@ -449,8 +501,22 @@ pub struct PlanInput<'a> {
     pub env_credentials: Option<&'a Credentials>,
     /// Profiles an aws-runas further up is resolving (from its environment).
     pub resolving: &'a [String],
-    /// Identifies where STS calls go (endpoint and region), so a change is a cache miss.
-    pub endpoint: &'a str,
+    /// Where STS calls go.
+    pub endpoint: &'a StsEndpoint,
+}
+
+impl fmt::Debug for PlanInput<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Profiles, environment and credentials each redact their secrets.
+        f.debug_struct("PlanInput")
+            .field("profiles", self.profiles)
+            .field("env", self.env)
+            .field("flags", self.flags)
+            .field("env_credentials", &self.env_credentials)
+            .field("resolving", &self.resolving)
+            .field("endpoint", self.endpoint)
+            .finish()
+    }
 }
 
 /// A GetSessionToken step, taken when the base credentials turn out to be long-term keys.
@@ -488,7 +554,7 @@ pub struct Hop {
 }
 
 /// The flat plan [`crate::resolve`] executes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RoleChain {
     /// The profile asked for (`None` in role-ARN mode).
     pub profile: Option<String>,
@@ -506,12 +572,27 @@ pub struct RoleChain {
     pub settings: Settings,
 }
 
+impl fmt::Debug for RoleChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The base's credentials and the settings redact their secrets.
+        f.debug_struct("RoleChain")
+            .field("profile", &self.profile)
+            .field("base", &self.base)
+            .field("session_token", &self.session_token)
+            .field("hops", &self.hops)
+            .field("role_cache", &self.role_cache)
+            .field("base_cache", &self.base_cache)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
 impl RoleChain {
     /// The chain cut after its GetSessionToken step (`-s`): the MFA session credentials of the
     /// keys behind the profile, sharing the role path's cache entry. `None` when the chain has no
     /// session-token step (no role, a direct first hop, or temporary base credentials).
     pub fn session_only(&self) -> Option<RoleChain> {
-        if matches!(self.base, Base::Saml { .. } | Base::WebIdentity { .. }) {
+        if matches!(self.base, Base::Saml(_) | Base::WebIdentity(_)) {
             // A jump role: the plain SAML credentials of the jump role.
             return (!self.hops.is_empty()).then(|| RoleChain {
                 hops: vec![],
@@ -561,88 +642,155 @@ pub fn plan(input: &PlanInput<'_>, target: &Target) -> Result<RoleChain, ChainEr
     if let Some(chain) = plan_idp(input, target)? {
         return Ok(chain);
     }
-    let (profile, settings, aws, arn_hop) = match target {
-        Target::Profile(p) => {
-            let settings = resolve_settings(input.profiles, Some(p), input.env, input.flags);
-            (
-                Some(p.clone()),
-                settings,
-                aws_chain(input.profiles, p)?,
-                None,
-            )
-        }
+    let start = start(input, target)?;
+    refuse_reentry(input, &start)?;
+    let hops = plan_hops(input, &start)?;
+    let base_id = base_identity(&start.aws.base);
+    let session_token = session_token_step(input, &start, &base_id, &hops)?;
+    let role_cache = role_cache(
+        input,
+        start.profile.as_deref(),
+        &base_id,
+        session_token.as_ref(),
+        &hops,
+    );
+    let base_cache = match &start.aws.base {
+        Base::WebIdentityToken(source) => Some(token_file_cache(input, source, &start.settings)?),
+        _ => None,
+    };
+    Ok(RoleChain {
+        profile: start.profile,
+        base: start.aws.base,
+        session_token,
+        hops,
+        role_cache,
+        base_cache,
+        settings: start.settings,
+    })
+}
+
+/// Where a chain without an identity-provider login starts: the selected profile, its
+/// settings, the SDKs' chain, and the role given on the command line.
+struct Start {
+    profile: Option<String>,
+    settings: Settings,
+    aws: AwsChain,
+    arn_hop: Option<RoleArn>,
+}
+
+fn start(input: &PlanInput<'_>, target: &Target) -> Result<Start, ChainError> {
+    match target {
+        Target::Profile(p) => Ok(Start {
+            profile: Some(p.clone()),
+            settings: resolve_settings(input.profiles, Some(p), input.env, input.flags),
+            aws: aws_chain(input.profiles, p)?,
+            arn_hop: None,
+        }),
         Target::Arn(arn) => {
             let settings = resolve_settings(input.profiles, None, input.env, input.flags);
-            let token_file = input.env.get("AWS_WEB_IDENTITY_TOKEN_FILE");
-            let (aws, hop) = match (input.env_credentials, token_file) {
-                // AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, as Kubernetes and CI systems set them.
-                (None, Some(file)) => (
-                    AwsChain {
-                        base: Base::WebIdentityToken {
-                            profile: String::new(),
-                            role_arn: arn.to_string(),
-                            token_file: file.to_string(),
-                            session_name: input
-                                .env
-                                .get("AWS_ROLE_SESSION_NAME")
-                                .map(str::to_string),
-                        },
-                        roles: vec![],
-                    },
-                    None,
-                ),
-                (Some(c), _) => (
-                    AwsChain {
-                        base: Base::Environment {
-                            credentials: c.clone(),
-                        },
-                        roles: vec![],
-                    },
-                    Some(arn.clone()),
-                ),
-                (None, None) if input.profiles.profile("default").is_some() => {
-                    (aws_chain(input.profiles, "default")?, Some(arn.clone()))
-                }
-                (None, None) => return Err(ChainError::NoBaseForArn(arn.to_string())),
-            };
-            (None, settings, aws, hop)
+            let (aws, arn_hop) = arn_chain(input, arn)?;
+            Ok(Start {
+                profile: None,
+                settings,
+                aws,
+                arn_hop,
+            })
         }
+    }
+}
+
+/// The base of a role ARN given in place of a profile, and the role to assume from it (none when
+/// the base's own STS call assumes it).
+fn arn_chain(
+    input: &PlanInput<'_>,
+    arn: &RoleArn,
+) -> Result<(AwsChain, Option<RoleArn>), ChainError> {
+    let only = |base| AwsChain {
+        base,
+        roles: vec![],
     };
+    match (
+        input.env_credentials,
+        input.env.get("AWS_WEB_IDENTITY_TOKEN_FILE"),
+    ) {
+        // AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE, as Kubernetes and CI systems set them.
+        (None, Some(file)) => {
+            let source = TokenFileSource {
+                profile: String::new(),
+                role_arn: arn.to_string(),
+                token_file: file.to_string(),
+                session_name: input.env.get("AWS_ROLE_SESSION_NAME").map(str::to_string),
+            };
+            Ok((only(Base::WebIdentityToken(source)), None))
+        }
+        (Some(c), _) => {
+            let base = Base::Environment {
+                credentials: c.clone(),
+            };
+            Ok((only(base), Some(arn.clone())))
+        }
+        (None, None) if input.profiles.profile("default").is_some() => {
+            Ok((aws_chain(input.profiles, "default")?, Some(arn.clone())))
+        }
+        (None, None) => Err(ChainError::NoBaseForArn(arn.to_string())),
+    }
+}
+
+/// Refuses a chain that passes through a profile an aws-runas further up is resolving.
+fn refuse_reentry(input: &PlanInput<'_>, start: &Start) -> Result<(), ChainError> {
+    let aws = &start.aws;
     let mut names: Vec<&str> = aws.roles.iter().map(|r| r.profile.as_str()).collect();
     names.extend(aws.base.profile());
-    names.extend(profile.as_deref());
-    if let Some(n) = names
+    names.extend(start.profile.as_deref());
+    match names
         .iter()
         .find(|n| input.resolving.iter().any(|r| r == *n))
     {
-        return Err(ChainError::Reentrant((*n).to_string()));
+        Some(n) => Err(ChainError::Reentrant((*n).to_string())),
+        None => Ok(()),
     }
+}
 
+/// The role hops: each `role_arn` link with its own profile's settings (the selected profile's
+/// with the environment and flags), then the role given on the command line.
+fn plan_hops(input: &PlanInput<'_>, start: &Start) -> Result<Vec<Hop>, ChainError> {
     let mut hops = Vec::new();
-    for (i, link) in aws.roles.iter().enumerate() {
-        let selected = profile.as_deref() == Some(link.profile.as_str());
-        let hop_settings = if selected {
-            settings.clone()
+    for (i, link) in start.aws.roles.iter().enumerate() {
+        let own;
+        let settings = if start.profile.as_deref() == Some(link.profile.as_str()) {
+            &start.settings
         } else {
-            resolve_settings(
+            own = resolve_settings(
                 input.profiles,
                 Some(&link.profile),
                 &Env::default(),
                 &FlagValues::new(),
-            )
+            );
+            &own
         };
         let role_arn =
             RoleArn::parse(link.role_arn.trim()).map_err(|_| ChainError::InvalidRoleArn {
                 profile: link.profile.clone(),
                 value: link.role_arn.clone(),
             })?;
-        hops.push(hop(Some(link.profile.clone()), role_arn, &hop_settings, i)?);
+        hops.push(hop(Some(link.profile.clone()), role_arn, settings, i)?);
     }
-    if let Some(arn) = arn_hop {
-        hops.push(hop(None, arn, &settings, hops.len())?);
+    if let Some(arn) = &start.arn_hop {
+        hops.push(hop(None, arn.clone(), &start.settings, hops.len())?);
     }
+    Ok(hops)
+}
 
-    let long_term_possible = match &aws.base {
+/// The GetSessionToken step: for bases that may be long-term keys, unless the first hop asks for
+/// more than a chained role may have (it is then assumed directly with the keys).
+fn session_token_step(
+    input: &PlanInput<'_>,
+    start: &Start,
+    base_id: &str,
+    hops: &[Hop],
+) -> Result<Option<SessionTokenStep>, ChainError> {
+    let base = &start.aws.base;
+    let long_term_possible = match base {
         Base::AccessKey { credentials, .. } | Base::Environment { credentials } => {
             credentials.is_long_term()
         }
@@ -652,107 +800,102 @@ pub fn plan(input: &PlanInput<'_>, target: &Target) -> Result<RoleChain, ChainEr
     let direct_first_hop = hops
         .first()
         .is_some_and(|h| h.duration_secs > CHAINED_ROLE_MAX_SECS);
-    let base_id = base_identity(&aws.base);
-    let session_token = if long_term_possible && !direct_first_hop {
-        let (duration_secs, clamp) =
-            SESSION_TOKEN_LIMITS.clamp(settings.duration_secs("session_token_duration")?);
-        let mfa_serial = match hops.first() {
-            Some(h) => h.mfa_serial.clone(),
-            None => settings.get("mfa_serial").map(str::to_string),
-        };
-        let cache_name = match &aws.base {
-            Base::Environment { credentials } => format!(
-                "env-{}",
-                Fingerprint::of(&[credentials.access_key_id()]).short()
-            ),
-            other => other.profile().unwrap_or("default").to_string(),
-        };
-        let fingerprint = Fingerprint::of(&[
-            "session-token",
-            &base_id,
-            mfa_serial.as_deref().unwrap_or(""),
-            &duration_secs.to_string(),
-            input.endpoint,
-        ])
-        .hex();
-        Some(SessionTokenStep {
-            cache: CacheKey::new(CacheKind::SessionToken, cache_name),
-            fingerprint,
-            mfa_serial,
-            duration_secs,
-            clamp,
-        })
-    } else {
-        None
+    if !long_term_possible || direct_first_hop {
+        return Ok(None);
+    }
+    let (duration_secs, clamp) =
+        SESSION_TOKEN_LIMITS.clamp(start.settings.duration_secs("session_token_duration")?);
+    let mfa_serial = match hops.first() {
+        Some(h) => h.mfa_serial.clone(),
+        None => start.settings.get("mfa_serial").map(str::to_string),
     };
-
-    let role_cache = hops.last().map(|last| {
-        let name = match &profile {
-            Some(p) => p.clone(),
-            None => format!("{}-{}", last.role_arn.account(), last.role_arn.role_name()),
-        };
-        let mut parts = vec![
-            "assume-role".to_string(),
-            base_id.clone(),
-            input.endpoint.to_string(),
-        ];
-        if let Some(s) = &session_token {
-            parts.push(s.fingerprint.clone());
-        }
-        for h in &hops {
-            parts.extend([
-                h.role_arn.to_string(),
-                h.external_id.clone().unwrap_or_default(),
-                h.session_name
-                    .as_ref()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                h.mfa_serial.clone().unwrap_or_default(),
-                h.duration_secs.to_string(),
-            ]);
-        }
-        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
-        (
-            CacheKey::new(CacheKind::AssumeRole, name),
-            Fingerprint::of(&refs).hex(),
-        )
-    });
-
-    let base_cache = match &aws.base {
-        Base::WebIdentityToken {
-            profile: p,
-            role_arn,
-            token_file,
-            session_name,
-        } => {
-            let name = match (p.is_empty(), RoleArn::parse(role_arn)) {
-                (false, _) => p.clone(),
-                (true, Ok(r)) => format!("{}-{}", r.account(), r.role_name()),
-                (true, Err(_)) => role_arn.clone(),
-            };
-            let (duration_secs, _) = ROLE_LIMITS.clamp(role_duration_request(&settings)?);
-            let fp = Fingerprint::of(&[
-                "web-token-file",
-                role_arn,
-                token_file,
-                session_name.as_deref().unwrap_or(""),
-                &duration_secs.to_string(),
-                input.endpoint,
-            ])
-            .hex();
-            Some((CacheKey::new(CacheKind::WebRole, name), fp))
-        }
-        _ => None,
+    let cache_name = match base {
+        Base::Environment { credentials } => format!(
+            "env-{}",
+            Fingerprint::of(&[credentials.access_key_id()]).short()
+        ),
+        other => other.profile().unwrap_or("default").to_string(),
     };
-    Ok(RoleChain {
-        profile,
-        base: aws.base,
-        session_token,
-        hops,
-        role_cache,
-        base_cache,
-        settings,
-    })
+    let fingerprint = Fingerprint::of(&[
+        "session-token",
+        base_id,
+        mfa_serial.as_deref().unwrap_or(""),
+        &duration_secs.to_string(),
+        &input.endpoint.fingerprint_part(),
+    ])
+    .hex();
+    Ok(Some(SessionTokenStep {
+        cache: CacheKey::new(CacheKind::SessionToken, cache_name),
+        fingerprint,
+        mfa_serial,
+        duration_secs,
+        clamp,
+    }))
+}
+
+/// Where the last hop's credentials are cached: under the profile's name (or the role's, for a
+/// role ARN), with a fingerprint of the whole chain.
+fn role_cache(
+    input: &PlanInput<'_>,
+    profile: Option<&str>,
+    base_id: &str,
+    session_token: Option<&SessionTokenStep>,
+    hops: &[Hop],
+) -> Option<(CacheKey, String)> {
+    let last = hops.last()?;
+    let name = profile.map_or_else(|| arn_name(&last.role_arn), str::to_string);
+    let mut parts = vec![
+        "assume-role".to_string(),
+        base_id.to_string(),
+        input.endpoint.fingerprint_part(),
+    ];
+    parts.extend(session_token.map(|s| s.fingerprint.clone()));
+    for h in hops {
+        parts.extend([
+            h.role_arn.to_string(),
+            h.external_id.clone().unwrap_or_default(),
+            h.session_name
+                .as_ref()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            h.mfa_serial.clone().unwrap_or_default(),
+            h.duration_secs.to_string(),
+        ]);
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Some((
+        CacheKey::new(CacheKind::AssumeRole, name),
+        Fingerprint::of(&refs).hex(),
+    ))
+}
+
+/// Where the AssumeRoleWithWebIdentity result of a token file is cached.
+fn token_file_cache(
+    input: &PlanInput<'_>,
+    source: &TokenFileSource,
+    settings: &Settings,
+) -> Result<(CacheKey, String), ChainError> {
+    let name = match (source.profile.is_empty(), RoleArn::parse(&source.role_arn)) {
+        (false, _) => source.profile.clone(),
+        (true, Ok(r)) => arn_name(&r),
+        (true, Err(_)) => source.role_arn.clone(),
+    };
+    let (duration_secs, _) = ROLE_LIMITS.clamp(role_duration_request(settings)?);
+    let fp = Fingerprint::of(&[
+        "web-token-file",
+        &source.role_arn,
+        &source.token_file,
+        source.session_name.as_deref().unwrap_or(""),
+        &duration_secs.to_string(),
+        &input.endpoint.fingerprint_part(),
+    ])
+    .hex();
+    Ok((CacheKey::new(CacheKind::WebRole, name), fp))
+}
+
+/// `<account>-<role name>`: the cache name of a role given without a profile.
+fn arn_name(role: &RoleArn) -> String {
+    format!("{}-{}", role.account(), role.role_name())
 }
 
 /// The plan of a profile whose settings name an identity provider (`saml_auth_url`), or `None`.
@@ -766,154 +909,240 @@ fn plan_idp(input: &PlanInput<'_>, target: &Target) -> Result<Option<RoleChain>,
     let name = profile
         .clone()
         .unwrap_or_else(|| arn.as_ref().map(ToString::to_string).unwrap_or_default());
-    let (saml, oidc) = (
+    let Some(idp) = idp_of(&settings, &name)? else {
+        return Ok(None);
+    };
+    check_login_profile(input, profile.as_deref())?;
+    let roles = LoginRoles::of(&settings, arn, &name)?;
+    let login = login(idp, profile.clone(), roles.login.clone(), &settings, &name)?;
+    let base_cache = login_cache(input, &settings, &login, &roles, profile.as_deref());
+    let (hops, role_cache) = match roles.jump_target {
+        Some(target) => {
+            let (hop, cache) = jump_hop(profile.clone(), target, &base_cache.1, &settings);
+            (vec![hop], Some(cache))
+        }
+        None => (vec![], None),
+    };
+    Ok(Some(RoleChain {
+        profile,
+        base: login.into_base(),
+        session_token: None,
+        hops,
+        role_cache,
+        base_cache: Some(base_cache),
+        settings,
+    }))
+}
+
+/// The identity provider the settings name: a SAML URL, or an OIDC URL with its client.
+enum Idp {
+    Saml(String),
+    Oidc {
+        url: String,
+        client_id: String,
+        redirect_uri: String,
+    },
+}
+
+fn idp_of(settings: &Settings, name: &str) -> Result<Option<Idp>, ChainError> {
+    let need = |key: &'static str| {
+        settings
+            .get(key)
+            .map(str::to_string)
+            .ok_or_else(|| ChainError::MissingKey {
+                profile: name.to_string(),
+                key,
+                why: "a Web Identity login",
+            })
+    };
+    match (
         settings.get("saml_auth_url"),
         settings.get("web_identity_auth_url"),
-    );
-    let (url, oidc_login) = match (saml, oidc) {
-        (None, None) => return Ok(None),
-        (Some(_), Some(_)) => return Err(ChainError::BothIdpUrls(name)),
-        (None, Some(url)) => (url.to_string(), true),
-        (Some(url), None) => (url.to_string(), false),
-    };
-    let oidc_client = if oidc_login {
-        let need = |key: &'static str| {
-            settings
-                .get(key)
-                .map(str::to_string)
-                .ok_or_else(|| ChainError::MissingKey {
-                    profile: name.clone(),
-                    key,
-                    why: "a Web Identity login",
-                })
-        };
-        Some((
-            need("web_identity_client_id")?,
-            need("web_identity_redirect_uri")?,
-        ))
-    } else {
-        None
-    };
-    if let Some(p) = &profile
-        && input.profiles.profile(p).is_none()
-        && input.flags.get_any().is_none()
-    {
+    ) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ChainError::BothIdpUrls(name.to_string())),
+        (Some(url), None) => Ok(Some(Idp::Saml(url.to_string()))),
+        (None, Some(url)) => Ok(Some(Idp::Oidc {
+            url: url.to_string(),
+            client_id: need("web_identity_client_id")?,
+            redirect_uri: need("web_identity_redirect_uri")?,
+        })),
+    }
+}
+
+/// A login needs its profile to exist, unless flags configure it, and must not be one an
+/// aws-runas further up is resolving.
+fn check_login_profile(input: &PlanInput<'_>, profile: Option<&str>) -> Result<(), ChainError> {
+    let Some(p) = profile else { return Ok(()) };
+    if input.profiles.profile(p).is_none() && input.flags.get_any().is_none() {
         return Err(if input.profiles.is_empty() {
             ChainError::NoProfiles
         } else {
-            ChainError::ProfileNotFound(p.clone())
+            ChainError::ProfileNotFound(p.to_string())
         });
     }
-    if let Some(n) = profile.as_ref().filter(|p| input.resolving.contains(p)) {
-        return Err(ChainError::Reentrant(n.clone()));
+    if input.resolving.iter().any(|r| r == p) {
+        return Err(ChainError::Reentrant(p.to_string()));
     }
-    let role = match arn {
-        Some(a) => Some(a),
-        None => settings.role_arn("role_arn")?,
-    };
-    let jump = settings.role_arn("jump_role_arn")?;
-    if jump.is_some() && role.is_none() {
-        return Err(ChainError::JumpWithoutRole(name));
+    Ok(())
+}
+
+/// The roles of a login: the one its STS call asks for, and the one assumed from a jump role.
+struct LoginRoles {
+    /// The jump role, else the target role (`None`: pick from the assertion's roles).
+    login: Option<RoleArn>,
+    /// The target role, when the login assumes a jump role first.
+    jump_target: Option<RoleArn>,
+}
+
+impl LoginRoles {
+    fn of(settings: &Settings, arn: Option<RoleArn>, name: &str) -> Result<Self, ChainError> {
+        let role = match arn {
+            Some(a) => Some(a),
+            None => settings.role_arn("role_arn")?,
+        };
+        match (settings.role_arn("jump_role_arn")?, role) {
+            (Some(_), None) => Err(ChainError::JumpWithoutRole(name.to_string())),
+            (Some(jump), target) => Ok(LoginRoles {
+                login: Some(jump),
+                jump_target: target,
+            }),
+            (None, role) => Ok(LoginRoles {
+                login: role,
+                jump_target: None,
+            }),
+        }
     }
-    let requested = match settings.duration_secs("credentials_duration")? {
-        Some(d) if d > 0 => Some(d),
-        _ => settings.seconds("duration_seconds")?,
-    };
-    let (duration_secs, clamp) = ROLE_LIMITS.clamp(requested);
-    let saml_role = jump.clone().or_else(|| role.clone());
-    if oidc_login && saml_role.is_none() {
-        return Err(ChainError::MissingKey {
-            profile: name,
-            key: "role_arn",
-            why: "a Web Identity login",
-        });
+}
+
+/// A login before it becomes the chain's base.
+enum Login {
+    Saml(SamlLogin),
+    Oidc(WebIdentityLogin),
+}
+
+impl Login {
+    fn into_base(self) -> Base {
+        match self {
+            Login::Saml(l) => Base::Saml(l),
+            Login::Oidc(l) => Base::WebIdentity(l),
+        }
     }
-    let kind = if oidc_login {
-        CacheKind::WebRole
-    } else {
-        CacheKind::SamlRole
-    };
-    let cache_name = match (&jump, &profile, &saml_role) {
-        (Some(j), _, _) => format!("{}-{}", j.account(), j.role_name()),
-        (None, Some(p), _) => p.clone(),
-        (None, None, Some(r)) => format!("{}-{}", r.account(), r.role_name()),
-        (None, None, None) => unreachable!("role-ARN mode always has a role"),
-    };
-    let (client_id, redirect_uri) = oidc_client.clone().unwrap_or_default();
-    let base_fp = Fingerprint::of(&[
-        if oidc_login { "oidc" } else { "saml" },
-        &client_id,
-        &redirect_uri,
-        settings.get("web_identity_provider").unwrap_or(""),
-        settings.get("web_identity_username").unwrap_or(""),
-        settings.get("role_session_name").unwrap_or(""),
-        &url,
-        saml_role.as_ref().map(RoleArn::as_str).unwrap_or(""),
-        &duration_secs.to_string(),
-        settings.get("saml_provider").unwrap_or(""),
-        settings.get("saml_username").unwrap_or(""),
-        input.endpoint,
-    ])
-    .hex();
-    let base_cache = Some((CacheKey::new(kind, cache_name), base_fp.clone()));
-    let mut hops = vec![];
-    let mut role_cache = None;
-    if let (Some(_), Some(target_role)) = (&jump, &role) {
-        let session_name = settings
-            .get("role_session_name")
-            .and_then(SessionName::sanitize);
-        hops.push(Hop {
-            profile: profile.clone(),
-            role_arn: target_role.clone(),
-            external_id: settings.get("external_id").map(str::to_string),
-            mfa_serial: None,
-            session_name: session_name.clone(),
-            duration_secs: CHAINED_ROLE_MAX_SECS,
-            clamp: Clamp::Kept,
-        });
-        let fp = Fingerprint::of(&[
-            "jump",
-            &base_fp,
-            target_role.as_str(),
-            settings.get("external_id").unwrap_or(""),
-            session_name.as_ref().map(SessionName::as_str).unwrap_or(""),
-        ])
-        .hex();
-        let role_name = profile
-            .clone()
-            .unwrap_or_else(|| format!("{}-{}", target_role.account(), target_role.role_name()));
-        role_cache = Some((CacheKey::new(CacheKind::AssumeRole, role_name), fp));
-    }
-    let base = match (oidc_client, saml_role) {
-        (Some((client_id, redirect_uri)), Some(role)) => Base::WebIdentity {
-            profile: profile.clone(),
+}
+
+fn login(
+    idp: Idp,
+    profile: Option<String>,
+    role: Option<RoleArn>,
+    settings: &Settings,
+    name: &str,
+) -> Result<Login, ChainError> {
+    let (duration_secs, clamp) = ROLE_LIMITS.clamp(role_duration_request(settings)?);
+    match idp {
+        Idp::Saml(url) => Ok(Login::Saml(SamlLogin {
+            profile,
+            url,
+            role,
+            duration_secs,
+            clamp,
+        })),
+        Idp::Oidc {
             url,
             client_id,
             redirect_uri,
-            role,
+        } => Ok(Login::Oidc(WebIdentityLogin {
+            profile,
+            url,
+            client_id,
+            redirect_uri,
+            role: role.ok_or_else(|| ChainError::MissingKey {
+                profile: name.to_string(),
+                key: "role_arn",
+                why: "a Web Identity login",
+            })?,
             session_name: settings
                 .get("role_session_name")
                 .and_then(SessionName::sanitize),
             duration_secs,
             clamp,
-        },
-        (_, saml_role) => Base::Saml {
-            profile: profile.clone(),
-            url,
-            role: saml_role,
-            duration_secs,
-            clamp,
-        },
+        })),
+    }
+}
+
+/// Where a login's STS result is cached: under the jump role's name when there is one, else the
+/// profile's (or the role's, for a role ARN).
+fn login_cache(
+    input: &PlanInput<'_>,
+    settings: &Settings,
+    login: &Login,
+    roles: &LoginRoles,
+    profile: Option<&str>,
+) -> (CacheKey, String) {
+    let (kind, tag, client_id, redirect_uri, url, duration_secs) = match login {
+        Login::Saml(l) => (CacheKind::SamlRole, "saml", "", "", &l.url, l.duration_secs),
+        Login::Oidc(l) => (
+            CacheKind::WebRole,
+            "oidc",
+            l.client_id.as_str(),
+            l.redirect_uri.as_str(),
+            &l.url,
+            l.duration_secs,
+        ),
     };
-    Ok(Some(RoleChain {
+    let name = match (&roles.jump_target, profile) {
+        (None, Some(p)) => p.to_string(),
+        _ => roles.login.as_ref().map(arn_name).unwrap_or_default(),
+    };
+    let get = |key| settings.get(key).unwrap_or("");
+    let fp = Fingerprint::of(&[
+        tag,
+        client_id,
+        redirect_uri,
+        get("web_identity_provider"),
+        get("web_identity_username"),
+        get("role_session_name"),
+        url,
+        roles.login.as_ref().map(RoleArn::as_str).unwrap_or(""),
+        &duration_secs.to_string(),
+        get("saml_provider"),
+        get("saml_username"),
+        &input.endpoint.fingerprint_part(),
+    ])
+    .hex();
+    (CacheKey::new(kind, name), fp)
+}
+
+/// The hop from a jump role to the target role (one hour, the chained-role limit), and where
+/// its result is cached.
+fn jump_hop(
+    profile: Option<String>,
+    target: RoleArn,
+    login_fingerprint: &str,
+    settings: &Settings,
+) -> (Hop, (CacheKey, String)) {
+    let session_name = settings
+        .get("role_session_name")
+        .and_then(SessionName::sanitize);
+    let external_id = settings.get("external_id");
+    let fp = Fingerprint::of(&[
+        "jump",
+        login_fingerprint,
+        target.as_str(),
+        external_id.unwrap_or(""),
+        session_name.as_ref().map(SessionName::as_str).unwrap_or(""),
+    ])
+    .hex();
+    let name = profile.clone().unwrap_or_else(|| arn_name(&target));
+    let hop = Hop {
         profile,
-        base,
-        session_token: None,
-        hops,
-        role_cache,
-        base_cache,
-        settings,
-    }))
+        role_arn: target,
+        external_id: external_id.map(str::to_string),
+        mfa_serial: None,
+        session_name,
+        duration_secs: CHAINED_ROLE_MAX_SECS,
+        clamp: Clamp::Kept,
+    };
+    (hop, (CacheKey::new(CacheKind::AssumeRole, name), fp))
 }
 
 fn hop(
@@ -922,11 +1151,7 @@ fn hop(
     s: &Settings,
     index: usize,
 ) -> Result<Hop, ChainError> {
-    let requested = match s.duration_secs("credentials_duration")? {
-        Some(d) if d > 0 => Some(d),
-        _ => s.seconds("duration_seconds")?,
-    };
-    let (mut duration_secs, mut clamp) = ROLE_LIMITS.clamp(requested);
+    let (mut duration_secs, mut clamp) = ROLE_LIMITS.clamp(role_duration_request(s)?);
     if index > 0 && duration_secs > CHAINED_ROLE_MAX_SECS {
         duration_secs = CHAINED_ROLE_MAX_SECS;
         clamp = Clamp::LoweredToMax;
@@ -962,30 +1187,56 @@ fn base_identity(base: &Base) -> String {
         } => format!("keys:{profile}:{}", credentials.access_key_id()),
         Base::Environment { credentials } => format!("env:{}", credentials.access_key_id()),
         Base::Process { profile, command } => format!("process:{profile}:{command}"),
-        Base::WebIdentityToken {
+        Base::WebIdentityToken(TokenFileSource {
             profile,
             role_arn,
             token_file,
             ..
-        } => format!("web:{profile}:{role_arn}:{token_file}"),
+        }) => format!("web:{profile}:{role_arn}:{token_file}"),
         Base::Sso { profile, .. } => format!("sso:{profile}"),
         Base::NamedSource { profile, source } => format!("named:{profile}:{source}"),
-        Base::Saml { url, role, .. } => format!(
+        Base::Saml(SamlLogin { url, role, .. }) => format!(
             "saml:{url}:{}",
             role.as_ref().map(RoleArn::as_str).unwrap_or("")
         ),
-        Base::WebIdentity {
+        Base::WebIdentity(WebIdentityLogin {
             url,
             role,
             client_id,
             ..
-        } => format!("oidc:{url}:{client_id}:{role}"),
+        }) => format!("oidc:{url}:{client_id}:{role}"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sts_endpoint() -> StsEndpoint {
+        StsEndpoint {
+            region: Some("eu-west-1".into()),
+            url: Some("https://sts.eu-west-1.amazonaws.com".into()),
+        }
+    }
+
+    static GLOBAL_STS: StsEndpoint = StsEndpoint {
+        region: None,
+        url: None,
+    };
+    /// Recorded from the planner before the STS endpoint became a struct: caches written by
+    /// earlier versions must still be found.
+    const GOLDEN: &[&str] = &[
+        ".aws_session_token_user 1c650af158f269f93993d226e88b2580",
+        ".aws_assume_role_a b97917a5f0bcb3c89c8c093d0dcfbf48",
+        ".aws_session_token_user 1c650af158f269f93993d226e88b2580",
+        ".aws_saml_role_666666666666-jump 8a7281b83fbcc3f02e233868971c064b",
+        ".aws_assume_role_saml 05d9a028664d7a70ff6008a47c9724a3",
+        ".aws_web_role_oidc 0220a1bc6b92f5fe099aa21008cce867",
+        ".aws_web_role_tok f72df6eb5aca70b879378f10194cffce",
+        ".aws_session_token_env-d6e6884a 5148ca511ad23c4be0d4904fd68bc6c2",
+        ".aws_assume_role_123456789012-admin bf669574f970d52aa978355ed2d485b5",
+        ".aws_web_role_123456789012-admin bd27e0157df8f1a6117086482627111b",
+    ];
 
     fn input<'a>(set: &'a ProfileSet, env: &'a Env, flags: &'a FlagValues) -> PlanInput<'a> {
         PlanInput {
@@ -994,7 +1245,7 @@ mod tests {
             flags,
             env_credentials: None,
             resolving: &[],
-            endpoint: "https://sts.amazonaws.com",
+            endpoint: &GLOBAL_STS,
         }
     }
 
@@ -1232,6 +1483,79 @@ mod tests {
             crate::profile::Property::new("2h", None),
         );
         assert!(plan_for(&direct, "b").unwrap().session_only().is_none());
+    }
+
+    /// Every cache entry of a chain: file prefix, name and fingerprint.
+    fn cache_entries(chain: &RoleChain) -> Vec<String> {
+        let line =
+            |key: &CacheKey, fp: &str| format!("{}{} {fp}", key.kind().file_prefix(), key.name());
+        let mut out = vec![];
+        if let Some(s) = &chain.session_token {
+            out.push(line(&s.cache, &s.fingerprint));
+        }
+        for (key, fp) in chain.base_cache.iter().chain(chain.role_cache.iter()) {
+            out.push(line(key, fp));
+        }
+        out
+    }
+
+    #[test]
+    fn cache_keys_and_fingerprints_are_those_of_existing_caches() {
+        let mut set = depth3();
+        for (p, k, v) in [
+            ("saml", "saml_auth_url", "https://idp.example/saml"),
+            ("saml", "role_arn", "arn:aws:iam::555555555555:role/target"),
+            (
+                "saml",
+                "jump_role_arn",
+                "arn:aws:iam::666666666666:role/jump",
+            ),
+            ("saml", "saml_username", "alice"),
+            ("oidc", "web_identity_auth_url", "https://idp.example/oidc"),
+            ("oidc", "web_identity_client_id", "client-1"),
+            (
+                "oidc",
+                "web_identity_redirect_uri",
+                "http://localhost:9999/cb",
+            ),
+            ("oidc", "role_arn", "arn:aws:iam::777777777777:role/web"),
+            ("tok", "web_identity_token_file", "/var/run/token"),
+            ("tok", "role_arn", "arn:aws:iam::888888888888:role/ci"),
+            ("tok", "credentials_duration", "2h"),
+        ] {
+            set.profile_mut(p)
+                .set(k, crate::profile::Property::new(v, None));
+        }
+        let endpoint = sts_endpoint();
+        assert_eq!(
+            endpoint.fingerprint_part(),
+            "eu-west-1|https://sts.eu-west-1.amazonaws.com",
+            "the form earlier versions fingerprinted"
+        );
+        let (env, flags) = (Env::default(), FlagValues::new());
+        let mut input = input(&set, &env, &flags);
+        input.endpoint = &endpoint;
+        let mut got = vec![];
+        for name in ["a", "user", "saml", "oidc", "tok"] {
+            got.extend(cache_entries(
+                &plan(&input, &Target::Profile(name.into())).unwrap(),
+            ));
+        }
+        let arn = RoleArn::parse("arn:aws:iam::123456789012:role/admin").unwrap();
+        let creds = Credentials::new("AKIDENV", Secret::new("s"), None, None);
+        input.env_credentials = Some(&creds);
+        got.extend(cache_entries(
+            &plan(&input, &Target::Arn(arn.clone())).unwrap(),
+        ));
+        let token_env = Env::from_pairs([("AWS_WEB_IDENTITY_TOKEN_FILE", "/t")]);
+        input.env = &token_env;
+        input.env_credentials = None;
+        got.extend(cache_entries(&plan(&input, &Target::Arn(arn)).unwrap()));
+        let want: Vec<String> = GOLDEN.iter().map(|s| s.to_string()).collect();
+        assert_eq!(
+            got, want,
+            "a changed cache key or fingerprint orphans existing caches"
+        );
     }
 
     #[test]

@@ -477,6 +477,37 @@ pub fn lookup(name: &str) -> Option<&'static KeyDef> {
     KEYS.iter().find(|k| k.name == name)
 }
 
+/// Whether the values of `name` must never be shown.
+///
+/// True for the table's secret keys, and, by name, for any other key that holds a password, a
+/// secret or a token: an adapter's own keys (`<adapter>_client_secret`) and the passwords
+/// `aws-runas password` keeps in the credentials file (`saml_password`).
+pub fn is_secret_key(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    lookup(&name).map_or_else(
+        || name.contains("password") || name.contains("secret") || name.ends_with("_token"),
+        |k| k.kind == ValueKind::Secret,
+    )
+}
+
+/// Whether the value of the environment variable `name` must never be shown.
+///
+/// True for the variables of secret keys, the AWS keys, MFA codes and passwords, and, by name,
+/// any other variable that holds a password, a secret or a token.
+pub fn is_secret_variable(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let of_secret_key = KEYS
+        .iter()
+        .filter(|k| k.kind == ValueKind::Secret)
+        .flat_map(|k| k.env.iter().chain(k.flag.map_or(&[][..], |f| f.env)))
+        .any(|v| *v == upper);
+    of_secret_key
+        || upper == "MFA_CODE"
+        || upper.contains("PASSWORD")
+        || upper.contains("SECRET")
+        || upper.ends_with("_TOKEN")
+}
+
 /// The key table as Markdown, for `docs/configuration.md` (a test keeps the document in step).
 pub fn markdown_table() -> String {
     let mut out = String::from(
@@ -540,6 +571,47 @@ mod tests {
         }
         assert!(lookup("mfa_serial").unwrap().from_source);
         assert!(lookup("region").unwrap().from_default);
+    }
+
+    #[test]
+    fn secret_keys_and_variables() {
+        for name in [
+            "aws_secret_access_key",
+            "aws_session_token",
+            "AWS_Session_Token",
+            "saml_password",
+            "web_identity_password",
+            "okta_client_secret",
+        ] {
+            assert!(is_secret_key(name), "{name}");
+        }
+        for name in [
+            "region",
+            "web_identity_token_file",
+            "session_token_duration",
+            "mfa_serial",
+        ] {
+            assert!(!is_secret_key(name), "{name}");
+        }
+        for name in [
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "SAML_PASSWORD",
+            "RUNAS_PASSWORD",
+            "WEB_PASSWORD",
+            "MFA_CODE",
+        ] {
+            assert!(is_secret_variable(name), "{name}");
+        }
+        for name in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "SESSION_TOKEN_DURATION",
+            "HOME",
+        ] {
+            assert!(!is_secret_variable(name), "{name}");
+        }
     }
 
     #[test]

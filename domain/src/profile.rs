@@ -1,6 +1,8 @@
 //! Profiles as read from the files: named sections of `key = value` properties, merged across
 //! the config and credentials files, with where each value came from.
 
+use crate::keys::is_secret_key;
+use crate::secret::Secret;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -27,34 +29,73 @@ impl fmt::Display for Origin {
 }
 
 /// One property value and where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// The value of a secret key ([`crate::keys::is_secret_key`]) is held as a [`Secret`]: zeroized on
+/// drop and redacted by `Debug`. [`Section::set`] decides by the key.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Property {
-    value: String,
+    value: Value,
     origin: Option<Origin>,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+enum Value {
+    Text(String),
+    Secret(Secret),
 }
 
 impl Property {
     /// A value, with its origin when known.
     pub fn new(value: impl Into<String>, origin: Option<Origin>) -> Self {
         Property {
-            value: value.into(),
+            value: Value::Text(value.into()),
             origin,
         }
     }
 
     /// The value (for a property with sub-properties: a newline, then `name = value` lines).
+    ///
+    /// For a secret this is the exposed value: the caller wraps it again (as the chain planner
+    /// does for `aws_secret_access_key`) or hands it on unshown.
     pub fn value(&self) -> &str {
-        &self.value
+        match &self.value {
+            Value::Text(t) => t,
+            Value::Secret(s) => s.expose(),
+        }
+    }
+
+    /// Whether the value is a secret.
+    pub fn is_secret(&self) -> bool {
+        matches!(self.value, Value::Secret(_))
     }
 
     /// Where it was written.
     pub fn origin(&self) -> Option<&Origin> {
         self.origin.as_ref()
     }
+
+    fn into_secret(self) -> Self {
+        let value = match self.value {
+            Value::Text(t) => Value::Secret(Secret::new(t)),
+            secret @ Value::Secret(_) => secret,
+        };
+        Property { value, ..self }
+    }
+}
+
+impl fmt::Debug for Property {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Property");
+        match &self.value {
+            Value::Text(t) => d.field("value", t),
+            Value::Secret(s) => d.field("value", s),
+        };
+        d.field("origin", &self.origin).finish()
+    }
 }
 
 /// A named section: a profile or an sso-session.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Section {
     name: String,
     properties: BTreeMap<String, Property>,
@@ -84,9 +125,16 @@ impl Section {
         self.properties.get(key)
     }
 
-    /// Sets a property (the key is lower-cased), replacing an earlier value.
+    /// Sets a property (the key is lower-cased), replacing an earlier value; the value of a
+    /// secret key is kept as a secret.
     pub fn set(&mut self, key: &str, property: Property) {
-        self.properties.insert(key.to_ascii_lowercase(), property);
+        let key = key.to_ascii_lowercase();
+        let property = if is_secret_key(&key) {
+            property.into_secret()
+        } else {
+            property
+        };
+        self.properties.insert(key, property);
     }
 
     /// Every property, sorted by key.
@@ -100,11 +148,31 @@ impl Section {
     }
 }
 
+impl fmt::Debug for Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Each property's own `Debug` redacts secret values.
+        f.debug_struct("Section")
+            .field("name", &self.name)
+            .field("properties", &self.properties)
+            .finish()
+    }
+}
+
 /// Every profile and sso-session, merged across the config and credentials files.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProfileSet {
     profiles: BTreeMap<String, Section>,
     sso_sessions: BTreeMap<String, Section>,
+}
+
+impl fmt::Debug for ProfileSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Sections, and their properties, redact secret values.
+        f.debug_struct("ProfileSet")
+            .field("profiles", &self.profiles)
+            .field("sso_sessions", &self.sso_sessions)
+            .finish()
+    }
 }
 
 impl ProfileSet {
@@ -166,5 +234,30 @@ impl ProfileSet {
             set.profile_mut(p).set(k, Property::new(v, None));
         }
         set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_keys_are_kept_as_secrets_and_redacted() {
+        let set = ProfileSet::from_triples([
+            ("u", "aws_access_key_id", "AKIDSHOWN"),
+            ("u", "AWS_SECRET_ACCESS_KEY", "fake-secret-1"),
+            ("u", "aws_session_token", "fake-token-2"),
+            ("https://idp.example", "saml_password", "fake-password-3"),
+        ]);
+        let u = set.profile("u").unwrap();
+        let secret = u.property("aws_secret_access_key").unwrap();
+        assert!(secret.is_secret());
+        assert_eq!(secret.value(), "fake-secret-1");
+        assert!(!u.property("aws_access_key_id").unwrap().is_secret());
+        let shown = format!("{set:?} {set:#?}");
+        assert!(shown.contains("AKIDSHOWN"), "{shown}");
+        for s in ["fake-secret-1", "fake-token-2", "fake-password-3"] {
+            assert!(!shown.contains(s), "{s} in {shown}");
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Executes a [`RoleChain`]: cached results first, then the base source, GetSessionToken and
 //! the role hops through the ports, with single-flight locking around every STS refresh.
 
-use crate::chain::{Base, RoleChain, SessionTokenStep};
+use crate::chain::{
+    Base, Hop, RoleChain, SamlLogin, SessionTokenStep, TokenFileSource, WebIdentityLogin,
+};
 use crate::credentials::Credentials;
 use crate::names::{RoleArn, SessionName};
 use crate::ports::cache::{CacheEntry, CacheError, CacheKey, CacheLock, CredentialCache};
@@ -180,13 +182,10 @@ pub async fn resolve(
     }
     let label = match (&chain.base, chain.hops.is_empty()) {
         (_, false) => "assume role",
-        (Base::Saml { .. }, true) => "saml role",
+        (Base::Saml(_), true) => "saml role",
         (_, true) => "session token",
     };
-    if !matches!(
-        chain.base,
-        Base::Saml { .. } | Base::WebIdentity { .. } | Base::WebIdentityToken { .. }
-    ) {
+    if !chain.base.is_login() {
         log::debug!("Detected expired or unset {label} credentials, refreshing");
     }
     let creds = compute(chain, ports, opts).await?;
@@ -199,12 +198,7 @@ async fn compute(
     ports: Ports<'_>,
     opts: &ResolveOptions,
 ) -> Result<Credentials, ResolveError> {
-    let mut current = match &chain.base {
-        Base::Saml { .. } | Base::WebIdentity { .. } | Base::WebIdentityToken { .. } => {
-            login_credentials(chain, ports, opts).await?
-        }
-        other => base_credentials(other, ports)?,
-    };
+    let mut current = first_credentials(chain, ports, opts).await?;
     let mut satisfied: Option<String> = None;
     if let Some(step) = chain
         .session_token
@@ -220,46 +214,60 @@ async fn compute(
         satisfied.clone_from(&step.mfa_serial);
     }
     for hop in &chain.hops {
-        let mfa = match &hop.mfa_serial {
-            Some(serial) if satisfied.as_deref() != Some(serial.as_str()) => {
-                let code = ask_mfa(serial, hop.profile.as_deref(), ports, opts)?;
-                satisfied = Some(serial.clone());
-                Some(MfaAnswer {
-                    serial: serial.clone(),
-                    code,
-                })
-            }
-            _ => None,
-        };
-        let session_name = match &hop.session_name {
-            Some(n) => n.clone(),
-            None => derive_session_name(&current, ports, opts).await,
-        };
-        if let Some(m) = hop.clamp.message() {
-            log::debug!("{m}");
-        }
-        let req = AssumeRoleRequest {
-            role_arn: hop.role_arn.clone(),
-            session_name,
-            duration_secs: hop.duration_secs,
-            external_id: hop.external_id.clone(),
-            mfa,
-        };
-        current = ports
-            .sts
-            .assume_role(&current, &req)
-            .await
-            .map_err(|source| ResolveError::Sts {
-                context: format!(
-                    "assuming {}{}",
-                    hop.role_arn,
-                    profile_suffix(&hop.profile.clone().or_else(|| chain.profile.clone()))
-                ),
-                source,
-            })?;
-        log::debug!("ASSUME ROLE CREDENTIALS: {current:?}");
+        current = assume_hop(chain, hop, &current, &mut satisfied, ports, opts).await?;
     }
     Ok(current)
+}
+
+/// Assumes one hop's role with `current`, asking for its MFA code unless the device was already
+/// `satisfied` earlier in the chain.
+async fn assume_hop(
+    chain: &RoleChain,
+    hop: &Hop,
+    current: &Credentials,
+    satisfied: &mut Option<String>,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    let mfa = match &hop.mfa_serial {
+        Some(serial) if satisfied.as_deref() != Some(serial.as_str()) => {
+            let code = ask_mfa(serial, hop.profile.as_deref(), ports, opts)?;
+            *satisfied = Some(serial.clone());
+            Some(MfaAnswer {
+                serial: serial.clone(),
+                code,
+            })
+        }
+        _ => None,
+    };
+    let session_name = match &hop.session_name {
+        Some(n) => n.clone(),
+        None => derive_session_name(current, ports, opts).await,
+    };
+    if let Some(m) = hop.clamp.message() {
+        log::debug!("{m}");
+    }
+    let req = AssumeRoleRequest {
+        role_arn: hop.role_arn.clone(),
+        session_name,
+        duration_secs: hop.duration_secs,
+        external_id: hop.external_id.clone(),
+        mfa,
+    };
+    let creds = ports
+        .sts
+        .assume_role(current, &req)
+        .await
+        .map_err(|source| ResolveError::Sts {
+            context: format!(
+                "assuming {}{}",
+                hop.role_arn,
+                profile_suffix(&hop.profile.clone().or_else(|| chain.profile.clone()))
+            ),
+            source,
+        })?;
+    log::debug!("ASSUME ROLE CREDENTIALS: {creds:?}");
+    Ok(creds)
 }
 
 async fn session_credentials(
@@ -368,10 +376,10 @@ fn base_credentials_with(
             })?;
             Ok(process.run(&name, command)?)
         }
-        Base::WebIdentityToken { profile, .. } => Err(ResolveError::NoIdp(profile.clone())),
-        Base::WebIdentity { profile, .. } => {
-            Err(ResolveError::NoIdp(profile.clone().unwrap_or_default()))
-        }
+        Base::WebIdentityToken(source) => Err(ResolveError::NoIdp(source.profile.clone())),
+        Base::WebIdentity(login) => Err(ResolveError::NoIdp(
+            login.profile.clone().unwrap_or_default(),
+        )),
         Base::Sso { profile, fields } => {
             let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
             Err(unsupported(
@@ -383,21 +391,25 @@ fn base_credentials_with(
             profile,
             format!("credential_source = {source}"),
         )),
-        Base::Saml { profile, .. } => Err(ResolveError::NoIdp(profile.clone().unwrap_or_default())),
+        Base::Saml(login) => Err(ResolveError::NoIdp(
+            login.profile.clone().unwrap_or_default(),
+        )),
     }
 }
 
-async fn login_credentials(
+/// The first credentials of the chain: the base's own, or the result of its login (cached in
+/// its own entry when roles follow).
+async fn first_credentials(
     chain: &RoleChain,
     ports: Ports<'_>,
     opts: &ResolveOptions,
 ) -> Result<Credentials, ResolveError> {
     let Some((key, fp)) = chain.base_cache.as_ref() else {
-        return fetch_login(chain, ports, opts).await;
+        return fetch_base(chain, ports, opts).await;
     };
     if chain.hops.is_empty() {
         // The final cache is the login's entry: `resolve` holds its lock already.
-        return fetch_login(chain, ports, opts).await;
+        return fetch_base(chain, ports, opts).await;
     }
     let window = opts.refresh_window_secs;
     if let Some(c) = fresh(ports.cache, key, fp, ports.clock, window) {
@@ -407,46 +419,42 @@ async fn login_credentials(
     if let Some(c) = fresh(ports.cache, key, fp, ports.clock, window) {
         return Ok(c);
     }
-    let creds = fetch_login(chain, ports, opts).await?;
+    let creds = fetch_base(chain, ports, opts).await?;
     store(ports.cache, key, fp, &creds);
     Ok(creds)
 }
 
-async fn fetch_login(
+async fn fetch_base(
     chain: &RoleChain,
     ports: Ports<'_>,
     opts: &ResolveOptions,
 ) -> Result<Credentials, ResolveError> {
     match &chain.base {
-        Base::Saml { .. } => fetch_saml(chain, ports, opts).await,
-        Base::WebIdentity { .. } => fetch_oidc(chain, ports, opts).await,
-        _ => fetch_token_file(chain, ports).await,
+        Base::Saml(login) => fetch_saml(chain, login, ports, opts).await,
+        Base::WebIdentity(login) => fetch_oidc(chain, login, ports).await,
+        Base::WebIdentityToken(source) => fetch_token_file(chain, source, ports).await,
+        other => base_credentials(other, ports),
     }
 }
 
 async fn fetch_token_file(
     chain: &RoleChain,
+    source: &TokenFileSource,
     ports: Ports<'_>,
 ) -> Result<Credentials, ResolveError> {
-    let Base::WebIdentityToken {
-        profile,
-        role_arn,
-        token_file,
-        session_name,
-    } = &chain.base
-    else {
-        unreachable!("only called for token-file bases");
-    };
     log::debug!("Detected expired or unset web identity role credentials, refreshing");
+    let profile = &source.profile;
     let reader = ports
         .token_file
         .ok_or_else(|| ResolveError::NoIdp(profile.clone()))?;
-    let token = reader.read(token_file)?;
+    let token = reader.read(&source.token_file)?;
+    let role_arn = &source.role_arn;
     let role = RoleArn::parse(role_arn.trim()).map_err(|_| ResolveError::Unsupported {
         profile: profile.clone(),
         what: format!("role_arn {role_arn:?}, which is not an IAM role ARN,"),
     })?;
-    let name = session_name
+    let name = source
+        .session_name
         .as_deref()
         .and_then(SessionName::sanitize)
         .or_else(|| SessionName::sanitize(&format!("aws-runas-{}", ports.clock.now().unix())))
@@ -461,29 +469,16 @@ async fn fetch_token_file(
 
 async fn fetch_oidc(
     chain: &RoleChain,
+    login: &WebIdentityLogin,
     ports: Ports<'_>,
-    opts: &ResolveOptions,
 ) -> Result<Credentials, ResolveError> {
-    let Base::WebIdentity {
-        url,
-        client_id,
-        redirect_uri,
-        role,
-        session_name,
-        duration_secs,
-        clamp,
-        ..
-    } = &chain.base
-    else {
-        unreachable!("only called for OIDC bases");
-    };
     log::debug!("Detected expired or unset web identity role credentials, refreshing");
-    let token = oidc_token(chain, ports, url, client_id, redirect_uri).await?;
-    let _ = opts;
-    if let Some(m) = clamp.message() {
+    let token = oidc_token(chain, login, ports).await?;
+    if let Some(m) = login.clamp.message() {
         log::debug!("{m}");
     }
-    let name = session_name
+    let name = login
+        .session_name
         .clone()
         .or_else(|| {
             crate::jwt::username(token.expose())
@@ -492,17 +487,17 @@ async fn fetch_oidc(
         })
         .or_else(|| SessionName::sanitize(&format!("aws-runas-{}", ports.clock.now().unix())))
         .expect("a non-empty ASCII name is a valid session name");
-    web_identity_call(chain, ports, role.clone(), name, token, *duration_secs).await
+    let role = login.role.clone();
+    web_identity_call(chain, ports, role, name, token, login.duration_secs).await
 }
 
 /// A fresh ID token: the cached one while it has more than a minute left, else a new login.
 async fn oidc_token(
     chain: &RoleChain,
+    login: &WebIdentityLogin,
     ports: Ports<'_>,
-    url: &str,
-    client_id: &str,
-    redirect_uri: &str,
 ) -> Result<Secret, ResolveError> {
+    let url = login.url.as_str();
     if let Some(cached) = ports.token_cache.and_then(|c| c.load(url))
         && crate::jwt::is_fresh(cached.expose(), ports.clock.now(), 60)
     {
@@ -514,8 +509,8 @@ async fn oidc_token(
         .ok_or_else(|| ResolveError::NoIdp(chain.profile.clone().unwrap_or_default()))?;
     let idp = connector.connect().await?;
     let req = crate::ports::idp::OidcRequest {
-        client_id: client_id.to_string(),
-        redirect_uri: redirect_uri.to_string(),
+        client_id: login.client_id.clone(),
+        redirect_uri: login.redirect_uri.clone(),
         scopes: vec![],
     };
     let token = idp.oidc_token(&req).await?.0;
@@ -561,18 +556,16 @@ async fn web_identity_call(
 
 async fn fetch_saml(
     chain: &RoleChain,
+    login: &SamlLogin,
     ports: Ports<'_>,
     opts: &ResolveOptions,
 ) -> Result<Credentials, ResolveError> {
-    let Base::Saml {
+    let SamlLogin {
         role,
         duration_secs,
         clamp,
         ..
-    } = &chain.base
-    else {
-        unreachable!("only called for SAML bases");
-    };
+    } = login;
     log::debug!("Detected expired or unset saml role credentials, refreshing");
     let response = saml_response(chain, ports, opts).await?;
     let grant = match response.pick_role(role.as_ref())? {
@@ -582,20 +575,11 @@ async fn fetch_saml(
     if let Some(m) = clamp.message() {
         log::debug!("{m}");
     }
-    let duration_secs = match response.duration_cap() {
-        Some(cap) if cap < *duration_secs => {
-            log::debug!(
-                "the identity provider's SessionDuration ({cap}s) caps the requested {duration_secs}s"
-            );
-            cap.max(crate::duration::ROLE_LIMITS.min)
-        }
-        _ => *duration_secs,
-    };
     let req = SamlRoleRequest {
         role_arn: grant.role().clone(),
         principal_arn: grant.provider_arn().to_string(),
         assertion: response.assertion().clone(),
-        duration_secs,
+        duration_secs: capped_duration(*duration_secs, response.duration_cap()),
     };
     let creds = ports
         .sts
@@ -611,6 +595,20 @@ async fn fetch_saml(
         })?;
     log::debug!("SAML ROLE CREDENTIALS: {creds:?}");
     Ok(creds)
+}
+
+/// The requested lifetime, lowered to the assertion's `SessionDuration` when that is shorter
+/// (but never below STS's minimum).
+fn capped_duration(requested: i64, cap: Option<i64>) -> i64 {
+    match cap {
+        Some(cap) if cap < requested => {
+            log::debug!(
+                "the identity provider's SessionDuration ({cap}s) caps the requested {requested}s"
+            );
+            cap.max(crate::duration::ROLE_LIMITS.min)
+        }
+        _ => requested,
+    }
 }
 
 /// The SAML response for a chain's login: the one already held when still valid, else a new
@@ -784,7 +782,7 @@ fn acquire(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chain::{PlanInput, Target, plan};
+    use crate::chain::{PlanInput, StsEndpoint, Target, plan};
     use crate::ports::clock::FixedClock;
     use crate::ports::process::MockCredentialProcess;
     use crate::ports::prompter::MockPrompter;
@@ -875,7 +873,7 @@ mod tests {
             flags: &flags,
             env_credentials: None,
             resolving: &[],
-            endpoint: "e",
+            endpoint: &StsEndpoint::default(),
         };
         plan(&input, &Target::Profile(name.into())).unwrap()
     }
@@ -1206,7 +1204,7 @@ mod tests {
             flags: &flags,
             env_credentials: None,
             resolving: &[],
-            endpoint: "e",
+            endpoint: &StsEndpoint::default(),
         };
         for (name, needle) in [
             ("sso", "sso_session"),
@@ -1284,7 +1282,7 @@ mod tests {
                 flags: &flags,
                 env_credentials: None,
                 resolving: &[],
-                endpoint: "e",
+                endpoint: &StsEndpoint::default(),
             };
             plan(&input, &Target::Profile("corp".into())).unwrap()
         }
@@ -1508,7 +1506,7 @@ mod tests {
                 flags: &flags,
                 env_credentials: None,
                 resolving: &[],
-                endpoint: "e",
+                endpoint: &StsEndpoint::default(),
             };
             let e = plan(&input, &Target::Profile("both".into()))
                 .unwrap_err()
@@ -1535,10 +1533,12 @@ mod tests {
                 flags: &flags,
                 env_credentials: None,
                 resolving: &[],
-                endpoint: "e",
+                endpoint: &StsEndpoint::default(),
             };
             let chain = plan(&input, &Target::Profile("app".into())).unwrap();
-            assert!(matches!(&chain.base, Base::Saml { role: Some(r), .. } if r.as_str() == ADMIN));
+            assert!(
+                matches!(&chain.base, Base::Saml(SamlLogin { role: Some(r), .. }) if r.as_str() == ADMIN)
+            );
             assert_eq!(chain.settings.get("saml_username"), Some("alice"));
         }
     }
@@ -1635,7 +1635,7 @@ mod tests {
                 flags: &flags,
                 env_credentials: None,
                 resolving: &[],
-                endpoint: "e",
+                endpoint: &StsEndpoint::default(),
             };
             plan(&input, &Target::Profile("web".into()))
         }
@@ -1802,7 +1802,7 @@ mod tests {
                 flags: &flags,
                 env_credentials: None,
                 resolving: &[],
-                endpoint: "e",
+                endpoint: &StsEndpoint::default(),
             };
             let e = plan(&input, &Target::Profile("w".into()))
                 .unwrap_err()
@@ -1827,7 +1827,7 @@ mod tests {
                 flags: &flags,
                 env_credentials: None,
                 resolving: &[],
-                endpoint: "e",
+                endpoint: &StsEndpoint::default(),
             };
             let chain = plan(&input, &Target::Profile("k8s".into())).unwrap();
             let mut file = MockTokenFile::new();
@@ -1879,11 +1879,11 @@ mod tests {
                 flags: &flags,
                 env_credentials: None,
                 resolving: &[],
-                endpoint: "e",
+                endpoint: &StsEndpoint::default(),
             };
             let chain = plan(&input, &Target::Arn(RoleArn::parse(ROLE).unwrap())).unwrap();
             assert!(
-                matches!(&chain.base, Base::WebIdentityToken { token_file, session_name: Some(n), .. } if token_file == "/t" && n == "ci-job")
+                matches!(&chain.base, Base::WebIdentityToken(TokenFileSource { token_file, session_name: Some(n), .. }) if token_file == "/t" && n == "ci-job")
             );
             assert_eq!(chain.final_cache().unwrap().0.name(), "123456789012-web");
             let mut missing = MockTokenFile::new();

@@ -5,15 +5,34 @@
 //! Which keys are read from which layer is decided by [`crate::keys::KEYS`].
 
 use crate::duration::parse_go_duration;
-use crate::keys::{KEYS, KeyDef};
+use crate::keys::{KEYS, KeyDef, ValueKind, is_secret_variable};
 use crate::names::RoleArn;
 use crate::profile::{Origin, ProfileSet};
+use crate::secret::Secret;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// A snapshot of the environment variables the app chose to pass in.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A snapshot of the environment variables the app chose to pass in: those settings resolution
+/// reads, never the whole environment.
+///
+/// `Debug` redacts the value of any variable that holds a secret
+/// ([`crate::keys::is_secret_variable`]), should one be passed in.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Env(BTreeMap<String, String>);
+
+impl fmt::Debug for Env {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (k, v) in &self.0 {
+            if is_secret_variable(k) {
+                map.entry(k, &Secret::new(""));
+            } else {
+                map.entry(k, v);
+            }
+        }
+        map.finish()
+    }
+}
 
 impl Env {
     /// From name/value pairs.
@@ -105,14 +124,41 @@ impl fmt::Display for SettingSource {
 /// One resolved value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
-    value: String,
+    value: SettingValue,
     source: SettingSource,
 }
 
+/// The value of a key: text, or a secret for the key table's secret keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum SettingValue {
+    Text(String),
+    Secret(Secret),
+}
+
 impl Setting {
-    /// The value.
-    pub fn value(&self) -> &str {
-        &self.value
+    fn new(def: &KeyDef, value: &str, source: SettingSource) -> Self {
+        let value = if def.kind == ValueKind::Secret {
+            SettingValue::Secret(Secret::new(value))
+        } else {
+            SettingValue::Text(value.to_string())
+        };
+        Setting { value, source }
+    }
+
+    /// The value of a key that is not secret; `None` for a secret key's (see [`Setting::secret`]).
+    pub fn value(&self) -> Option<&str> {
+        match &self.value {
+            SettingValue::Text(t) => Some(t),
+            SettingValue::Secret(_) => None,
+        }
+    }
+
+    /// The value of a secret key; `None` for any other key's (see [`Setting::value`]).
+    pub fn secret(&self) -> Option<&Secret> {
+        match &self.value {
+            SettingValue::Secret(s) => Some(s),
+            SettingValue::Text(_) => None,
+        }
     }
 
     /// Where it came from.
@@ -139,10 +185,22 @@ impl SettingsError {
 }
 
 /// The resolved settings of one profile (or of `[default]` plus flags when a role ARN is given).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// The values of the key table's secret keys are held as [`Secret`]s; `Debug` redacts them.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Settings {
     profile: Option<String>,
     values: BTreeMap<&'static str, Setting>,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A secret key's value is a `Secret`, whose own `Debug` redacts it.
+        f.debug_struct("Settings")
+            .field("profile", &self.profile)
+            .field("values", &self.values)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -151,9 +209,14 @@ impl Settings {
         self.profile.as_deref()
     }
 
-    /// A key's value.
+    /// A key's value, for keys that are not secret (secret keys: [`Settings::secret`]).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.values.get(key).map(Setting::value)
+        self.values.get(key).and_then(Setting::value)
+    }
+
+    /// A secret key's value.
+    pub fn secret(&self, key: &str) -> Option<&Secret> {
+        self.values.get(key).and_then(Setting::secret)
     }
 
     /// A key's value and where it came from.
@@ -202,12 +265,12 @@ impl Settings {
         key: &'static str,
         f: impl Fn(&str) -> Result<T, String>,
     ) -> Result<Option<T>, SettingsError> {
-        let Some(s) = self.values.get(key) else {
+        let Some((s, value)) = self.values.get(key).and_then(|s| Some((s, s.value()?))) else {
             return Ok(None);
         };
-        f(&s.value).map(Some).map_err(|reason| SettingsError {
+        f(value).map(Some).map_err(|reason| SettingsError {
             key,
-            value: s.value.clone(),
+            value: value.to_string(),
             origin: s.source.to_string(),
             reason,
         })
@@ -250,12 +313,7 @@ fn resolve_key(
     env: &Env,
     flags: &FlagValues,
 ) -> Option<Setting> {
-    let setting = |value: &str, source| {
-        Some(Setting {
-            value: value.to_string(),
-            source,
-        })
-    };
+    let setting = |value: &str, source| Some(Setting::new(def, value, source));
     if let Some(flag) = def.flag {
         if let Some(v) = flags.get(def.name) {
             return setting(v, SettingSource::Flag(flag.long));
@@ -404,6 +462,32 @@ mod tests {
         assert_eq!(s.get("region"), Some("eu-west-1"));
         assert_eq!(s.get("external_id"), None);
         assert_eq!(s.duration_secs("credentials_duration").unwrap(), Some(7200));
+    }
+
+    #[test]
+    fn secret_keys_are_secrets_and_redacted() {
+        let set = ProfileSet::from_triples([
+            ("u", "aws_access_key_id", "AKIDSHOWN"),
+            ("u", "aws_secret_access_key", "fake-secret-1"),
+            ("u", "aws_session_token", "fake-token-2"),
+        ]);
+        let env = Env::from_pairs([("AWS_REGION", "eu-west-3"), ("SAML_PASSWORD", "fake-pw-3")]);
+        let s = resolve_settings(&set, Some("u"), &env, &FlagValues::new());
+        assert_eq!(s.get("aws_access_key_id"), Some("AKIDSHOWN"));
+        assert_eq!(s.get("aws_secret_access_key"), None, "not as text");
+        assert_eq!(
+            s.secret("aws_secret_access_key").map(Secret::expose),
+            Some("fake-secret-1")
+        );
+        assert_eq!(s.secret("region"), None);
+        let shown = format!("{s:?} {s:#?} {env:?} {env:#?}");
+        assert!(
+            shown.contains("AKIDSHOWN") && shown.contains("eu-west-3"),
+            "{shown}"
+        );
+        for secret in ["fake-secret-1", "fake-token-2", "fake-pw-3"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 #![allow(clippy::disallowed_methods)] // tests read the environment to find the corpus
 
-use aws_runas_domain::chain::{AwsChain, Base, aws_chain};
+use aws_runas_domain::chain::{AwsChain, Base, TokenFileSource, aws_chain};
 use aws_runas_domain::profile::{ProfileSet, Property};
 use serde_json::{Value, json};
 
@@ -56,7 +56,7 @@ fn to_json(chain: &AwsChain) -> Value {
             json!({ "AccessKey": m })
         }
         Base::NamedSource { source, .. } => json!({ "NamedSource": source }),
-        Base::WebIdentityToken { role_arn, token_file, session_name, .. } => {
+        Base::WebIdentityToken(TokenFileSource { role_arn, token_file, session_name, .. }) => {
             let mut m = json!({"role_arn": role_arn, "web_identity_token_file": token_file});
             if let Some(s) = session_name {
                 m["role_session_name"] = json!(s);
