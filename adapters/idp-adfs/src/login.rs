@@ -9,15 +9,13 @@ use crate::pages::{
     self, AUTH_METHOD_FIELD, CodePage, FORMS_AUTHENTICATION, LoginPage, OptionsPage, PUSH_METHODS,
     Page, PushPage,
 };
-use crate::settings::{AdfsSettings, MfaChoice};
-use aws_runas_domain::Secret;
+use crate::settings::AdfsSettings;
 use aws_runas_domain::ports::idp::{IdpError, SamlAssertion};
 use aws_runas_domain::ports::prompter::Prompter;
 use aws_runas_idp_support::{
-    Form, HtmlPage, HttpClient, HttpRequest, HttpResponse, Method, Poll, RedirectAction, Wait,
-    display_url, wait_for,
+    Form, HtmlPage, HttpClient, HttpRequest, HttpResponse, LoginAnswers, Method, MfaChoice, Poll,
+    RedirectAction, Wait, display_url, wait_for,
 };
-use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use url::Url;
 
@@ -26,9 +24,6 @@ const MAX_PAGES: usize = 15;
 
 /// How many one-time codes are tried before giving up.
 const MAX_CODES: usize = 3;
-
-/// The longest IdP message quoted in an error.
-const MAX_MESSAGE: usize = 300;
 
 const OPENING: &str = "opening the ad fs sign-on page";
 const POSTING_USERNAME: &str = "posting the user name";
@@ -96,34 +91,20 @@ impl Goal for SessionGoal {
     }
 }
 
-/// One configured AD FS login: settings, client, prompter and the secrets given up front.
+/// One configured AD FS login: settings, client, and the answers of the user (asked once).
+#[derive(Debug)]
 pub(crate) struct Login {
     settings: AdfsSettings,
     http: HttpClient,
-    prompter: Arc<dyn Prompter>,
-    password: Option<Secret>,
-    mfa_code: Option<Secret>,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login")
-            .field("settings", &self.settings)
-            .field("password_given", &self.password.is_some())
-            .field("mfa_code_given", &self.mfa_code.is_some())
-            .finish_non_exhaustive()
-    }
+    answers: LoginAnswers,
 }
 
 /// What one run of the walk has done so far.
 #[derive(Default)]
 struct Progress {
-    username: Option<String>,
-    password: Option<Secret>,
     sent_username: bool,
     sent_password: bool,
     codes_sent: usize,
-    given_code_used: bool,
     methods_chosen: usize,
 }
 
@@ -132,26 +113,28 @@ impl Login {
         settings: AdfsSettings,
         http: HttpClient,
         prompter: Arc<dyn Prompter>,
-        password: Option<Secret>,
-        mfa_code: Option<Secret>,
     ) -> Self {
+        let answers = LoginAnswers::for_login(prompter, settings.login());
         Login {
             settings,
             http,
-            prompter,
-            password,
-            mfa_code,
+            answers,
         }
     }
 
     /// Walks the login until `goal` is reached.
     ///
     /// # Errors
-    /// `Authentication` when AD FS refuses the user, a code or a push, or when a wait runs out;
-    /// `Unsupported` for Windows integrated authentication and additional methods this adapter
-    /// cannot answer; `InvalidConfiguration` when `mfa_type` forbids what AD FS asks; `Provider`
-    /// for network failures, HTTP errors and pages nobody knows; `Prompt` when a question gets
-    /// no answer.
+    /// [`IdpError::bad_credentials`] when AD FS refuses the user name or password, or stops the
+    /// user with its error page (a locked or disabled account); [`IdpError::mfa_rejected`] when
+    /// it refuses [`MAX_CODES`] one-time codes or the push is not approved;
+    /// [`IdpError::mfa_timeout`] when the push wait runs out; [`IdpError::unsupported`] for
+    /// Windows integrated authentication and additional methods this adapter cannot answer;
+    /// [`IdpError::configuration`] when `mfa_type` forbids what AD FS asks, for an error page
+    /// before any credential was sent (the sign-on page disabled, an unknown relying party) and
+    /// a relying party that answers WS-Federation; [`IdpError::unavailable`] for network failures
+    /// and error statuses; [`IdpError::unexpected_page`] for pages nobody knows and a walk that
+    /// goes round in circles; a prompt error when a question gets no answer.
     pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
         let url = self.settings.login_url();
         let mut progress = Progress::default();
@@ -177,7 +160,7 @@ impl Login {
                     Page::Login(login) => self.answer_login(login, &response, &mut progress)?,
                     Page::Code(code) => self.answer_code(code, &response, &mut progress)?,
                     Page::Push(push) => {
-                        response = self.wait_for_push(push, &response, &progress).await?;
+                        response = self.wait_for_push(push, &response).await?;
                         continue;
                     }
                     Page::Options(options) => {
@@ -194,7 +177,7 @@ impl Login {
                             return Ok(output);
                         }
                         if form.input(WS_FED_RESULT).is_some() {
-                            return Err(IdpError::unavailable(format!(
+                            return Err(IdpError::configuration(format!(
                                 "ad fs answered a ws-federation sign-in instead of a saml response at {}: the relying party {:?} is not a saml relying party; check adfs_relying_party",
                                 display_url(response.url()),
                                 self.settings.relying_party()
@@ -210,7 +193,7 @@ impl Login {
             };
             response = self.send(next).await?;
         }
-        Err(IdpError::unavailable(format!(
+        Err(IdpError::unexpected_page(format!(
             "the ad fs login at {} did not finish within {MAX_PAGES} pages",
             display_url(url)
         )))
@@ -239,15 +222,15 @@ impl Login {
             };
             return Err(IdpError::bad_credentials(format!(
                 "ad fs did not accept {what} of {} at {}{}; the password is not tried again, so that the account does not get locked",
-                progress.username.as_deref().unwrap_or("the user"),
+                self.answers.who(),
                 display_url(response.url()),
-                self.quote(login.error, progress),
+                self.quote(login.error),
             )));
         }
         let mut form = login.form;
         refuse_get(&form, response)?;
         if let Some(field) = &login.username_field {
-            let username = self.username(progress)?;
+            let username = self.username()?;
             form.fill(field, username);
             progress.sent_username = true;
         }
@@ -259,7 +242,7 @@ impl Login {
         }
         let step = match &login.password_field {
             Some(field) => {
-                let password = self.password(progress)?;
+                let password = self.answers.password()?;
                 form.fill(field, password.expose());
                 progress.sent_password = true;
                 POSTING_PASSWORD
@@ -281,7 +264,7 @@ impl Login {
             field,
             error,
         } = code_page;
-        if matches!(self.settings.mfa(), MfaChoice::None | MfaChoice::Push) {
+        if matches!(self.settings.mfa_type(), MfaChoice::None | MfaChoice::Push) {
             return Err(IdpError::configuration(format!(
                 "ad fs asks for a one-time code ({method}) at {}, but mfa_type is {}; set mfa_type to auto or code",
                 display_url(response.url()),
@@ -289,22 +272,22 @@ impl Login {
             )));
         }
         if progress.codes_sent >= MAX_CODES {
-            return Err(IdpError::bad_credentials(format!(
+            return Err(IdpError::mfa_rejected(format!(
                 "ad fs refused {MAX_CODES} one-time codes ({method}) at {}{}",
                 display_url(response.url()),
-                self.quote(error, progress),
+                self.quote(error),
             )));
         }
         if progress.codes_sent > 0 {
-            self.prompter.notice(&format!(
+            self.answers.prompter().notice(&format!(
                 "ad fs did not accept the one-time code{}; enter a new one",
-                self.quote(error, progress)
+                self.quote(error)
             ));
         }
         refuse_get(&form, response)?;
-        let code = self.code(progress)?;
+        let code = self.answers.code("MFA code: ")?;
         if code.expose().trim().is_empty() {
-            return Err(IdpError::bad_credentials(format!(
+            return Err(IdpError::mfa_rejected(format!(
                 "no one-time code was given for {method} at {}",
                 display_url(response.url())
             )));
@@ -320,9 +303,8 @@ impl Login {
         &self,
         push: PushPage,
         response: &HttpResponse,
-        progress: &Progress,
     ) -> Result<HttpResponse, IdpError> {
-        if matches!(self.settings.mfa(), MfaChoice::None | MfaChoice::Code) {
+        if matches!(self.settings.mfa_type(), MfaChoice::None | MfaChoice::Code) {
             return Err(IdpError::configuration(format!(
                 "ad fs waits for a sign-in approval on your phone ({}) at {}, but mfa_type is {}; set mfa_type to auto or push",
                 push.method,
@@ -331,7 +313,7 @@ impl Login {
             )));
         }
         if push.error.is_some() {
-            return Err(self.push_refused(push.error, response, progress));
+            return Err(self.push_refused(push.error, response));
         }
         refuse_get(&push.form, response)?;
         if let Some(instructions) = &push.instructions {
@@ -353,7 +335,7 @@ impl Login {
         // The wait page changes its `Context` each time: the next poll posts the latest one.
         let next = Mutex::new(push.form.to_request().step(WAITING));
         let mut first = true;
-        wait_for(self.prompter.as_ref(), &wait, || {
+        wait_for(self.answers.prompter().as_ref(), &wait, || {
             // The push went out when the page was made: give the user the page's interval before
             // the first post.
             let skip = std::mem::replace(&mut first, false);
@@ -368,7 +350,7 @@ impl Login {
                     && &again.method == method
                 {
                     if again.error.is_some() {
-                        return Err(self.push_refused(again.error, &polled, progress));
+                        return Err(self.push_refused(again.error, &polled));
                     }
                     *next.lock().unwrap_or_else(PoisonError::into_inner) =
                         again.form.to_request().step(WAITING);
@@ -380,17 +362,12 @@ impl Login {
         .await
     }
 
-    fn push_refused(
-        &self,
-        error: Option<String>,
-        response: &HttpResponse,
-        progress: &Progress,
-    ) -> IdpError {
-        IdpError::bad_credentials(format!(
+    fn push_refused(&self, error: Option<String>, response: &HttpResponse) -> IdpError {
+        IdpError::mfa_rejected(format!(
             "the sign-in of {} was not approved on the phone at {}{}",
-            progress.username.as_deref().unwrap_or("the user"),
+            self.answers.who(),
             display_url(response.url()),
-            self.quote(error, progress)
+            self.quote(error)
         ))
     }
 
@@ -401,7 +378,7 @@ impl Login {
         progress: &mut Progress,
     ) -> Result<HttpRequest, IdpError> {
         let OptionsPage { mut form, methods } = options;
-        if self.settings.mfa() == MfaChoice::None {
+        if self.settings.mfa_type() == MfaChoice::None {
             return Err(IdpError::configuration(format!(
                 "ad fs asks for an additional authentication method ({}) at {}, but mfa_type is none; set mfa_type to auto, code or push",
                 methods.join(", "),
@@ -409,7 +386,7 @@ impl Login {
             )));
         }
         if progress.methods_chosen > 0 {
-            return Err(IdpError::bad_credentials(format!(
+            return Err(IdpError::unexpected_page(format!(
                 "ad fs offered the authentication methods again at {} after one was chosen",
                 display_url(response.url())
             )));
@@ -439,82 +416,37 @@ impl Login {
         progress: &Progress,
     ) -> IdpError {
         let url = display_url(response.url());
-        let quoted = self.quote(message, progress);
+        let quoted = self.quote(message);
         if progress.sent_password || progress.sent_username {
             IdpError::bad_credentials(format!(
                 "ad fs stopped the sign-in of {} with an error page at {url}{quoted}; the account may be locked or disabled, or lack a second factor",
-                progress.username.as_deref().unwrap_or("the user"),
+                self.answers.who(),
             ))
         } else {
-            IdpError::unavailable(format!(
-                "ad fs answered an error page at {url} during {}{quoted}; check that the IdP-initiated sign-on page is enabled (Set-AdfsProperties -EnableIdpInitiatedSignonPage $true) and that the relying party {:?} exists",
-                response.step(),
+            // An error page before any credential was sent: the farm does not serve this sign-on.
+            IdpError::configuration(format!(
+                "ad fs answered an error page at {url}{quoted}; check that the IdP-initiated sign-on page is enabled (Set-AdfsProperties -EnableIdpInitiatedSignonPage $true) and that the relying party {:?} exists",
                 self.settings.relying_party()
             ))
+            .at_step(response.step())
         }
     }
 
-    fn username(&self, progress: &mut Progress) -> Result<String, IdpError> {
-        if let Some(u) = &progress.username {
-            return Ok(u.clone());
-        }
-        let username = match self.settings.username() {
-            Some(u) => u.to_string(),
-            None => self.prompter.read_line("Username: ")?.trim().to_string(),
-        };
+    /// The user name: configured, else asked once; an empty answer is an error.
+    fn username(&self) -> Result<String, IdpError> {
+        let username = self.answers.username()?;
         if username.is_empty() {
             return Err(IdpError::configuration(
                 "no user name for the ad fs login: set saml_username or answer the prompt",
             ));
         }
-        progress.username = Some(username.clone());
         Ok(username)
-    }
-
-    /// The password: given up front, else asked once per login.
-    fn password(&self, progress: &mut Progress) -> Result<Secret, IdpError> {
-        if let Some(p) = progress.password.as_ref().or(self.password.as_ref()) {
-            return Ok(p.clone());
-        }
-        let password = self.prompter.read_secret("Password: ")?;
-        progress.password = Some(password.clone());
-        Ok(password)
-    }
-
-    /// The one-time code: the one given up front for the first question, else asked.
-    fn code(&self, progress: &mut Progress) -> Result<Secret, IdpError> {
-        if !progress.given_code_used {
-            progress.given_code_used = true;
-            if let Some(code) = &self.mfa_code {
-                return Ok(code.clone());
-            }
-        }
-        Ok(Secret::new(self.prompter.read_line("MFA code: ")?.trim()))
     }
 
     /// `: "<AD FS's message>"` for an error, or nothing; a message that would show a secret of
     /// this login is left out.
-    fn quote(&self, message: Option<String>, progress: &Progress) -> String {
-        let Some(message) = message else {
-            return String::new();
-        };
-        let secrets = [
-            progress.password.as_ref(),
-            self.password.as_ref(),
-            self.mfa_code.as_ref(),
-        ];
-        if secrets
-            .iter()
-            .flatten()
-            .any(|s| !s.expose().is_empty() && message.contains(s.expose()))
-        {
-            return String::new();
-        }
-        let mut shown: String = message.chars().take(MAX_MESSAGE).collect();
-        if message.chars().count() > MAX_MESSAGE {
-            shown.push('…');
-        }
-        format!(": {shown:?}")
+    fn quote(&self, message: Option<String>) -> String {
+        self.answers.quote(message.as_deref().unwrap_or_default())
     }
 }
 
@@ -544,7 +476,7 @@ fn refuse_get(form: &Form, response: &HttpResponse) -> Result<(), IdpError> {
     if form.method() == Method::Post {
         return Ok(());
     }
-    Err(IdpError::unavailable(format!(
+    Err(IdpError::unexpected_page(format!(
         "the ad fs form at {} would send its fields in a url (method get); refused",
         display_url(response.url())
     )))
@@ -562,6 +494,7 @@ fn unsupported_method(method: &str, response: &HttpResponse) -> IdpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     fn page(url: &str, body: &str) -> HtmlPage {
         HtmlPage::parse(url, body)
@@ -603,9 +536,13 @@ mod tests {
             "",
         );
         let e = refuse_windows_auth(&wia).unwrap_err();
+        assert_eq!(e.kind(), IdpErrorKind::Unsupported);
+        let m = e.to_string();
         assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported && {let m = err_.to_string(); m.contains("kerberos/ntlm") && m.contains("/adfs/ls/wia") && !m.contains("client-request-id")}),
-            "{e:?}"
+            m.contains("kerberos/ntlm")
+                && m.contains("/adfs/ls/wia")
+                && !m.contains("client-request-id"),
+            "{m}"
         );
         let basic = HttpResponse::new(
             401,

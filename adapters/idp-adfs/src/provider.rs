@@ -32,15 +32,11 @@ impl IdentityProvider for Adfs {
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
 /// # Errors
-/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`AdfsSettings::from_idp_settings`] refuses.
+/// As [`AdfsSettings::from_idp_settings`].
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = AdfsSettings::from_idp_settings(settings)?;
-    let login = Login::new(
-        parsed,
-        HttpClient::from_deps(&deps),
-        deps.prompter,
-        settings.password().cloned(),
-        settings.mfa_code().cloned(),
-    );
+    // The client shares the login's cookie jar (`deps.session`): when Azure AD calls
+    // `authenticate` for a federated user, it finds the AD FS session there.
+    let login = Login::new(parsed, HttpClient::from_deps(&deps), deps.prompter);
     Ok(Box::new(Adfs { login }))
 }

@@ -1,16 +1,26 @@
-//! The adapter's settings: the common login keys plus its own `adfs_*` keys, deserialised with
-//! serde from the `IdpSettings` key/value pairs, and the IdP-initiated sign-on URL built from them.
+//! The adapter's settings: the common login keys and its own `adfs_*` keys, read with the shared
+//! [`read_settings`], and the IdP-initiated sign-on URL built from them.
 
-use aws_runas_domain::ports::idp::{AuthUrl, IdpError, IdpSettings};
-use aws_runas_idp_support::{display_url, parse_wait_bound};
-use serde::de::value::{Error as ValueError, MapDeserializer};
-use serde::{Deserialize, Deserializer};
+use aws_runas_domain::ports::idp::{IdpError, IdpSettings};
+use aws_runas_idp_support::{LoginSettings, MfaChoice, SettingsSpec, display_url, read_settings};
+use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 use url::Url;
 
-/// The prefix of the adapter's own keys.
-const PREFIX: &str = "adfs_";
+/// The adapter's name in its keys and messages, and what its URL is.
+const SPEC: SettingsSpec = SettingsSpec::new(
+    "adfs",
+    "saml_auth_url: the AD FS host (https://sts.example.com) or its IdP-initiated sign-on URL, <host>/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices",
+);
+
+/// The adapter's own keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnKeys {
+    #[serde(default)]
+    adfs_relying_party: Option<String>,
+}
 
 /// The relying party of AWS in an AD FS farm, as AWS documents it.
 pub(crate) const DEFAULT_RELYING_PARTY: &str = "urn:amazon:webservices";
@@ -32,142 +42,59 @@ const SIGN_ON_PATHS: [&str; 5] = [
 /// of them is used as configured.
 const TARGET_PARAMS: [&str; 5] = ["logintorp", "relaystate", "wa", "samlrequest", "wtrealm"];
 
-/// The second-factor choice of `mfa_type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum MfaChoice {
-    /// Answer whatever AD FS asks for.
-    #[default]
-    Auto,
-    /// No second factor: a second-factor page is an error.
-    None,
-    /// One-time codes only.
-    Code,
-    /// Push approvals (and phone calls) only.
-    Push,
-}
-
-impl MfaChoice {
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "auto" => Some(MfaChoice::Auto),
-            "none" => Some(MfaChoice::None),
-            "code" => Some(MfaChoice::Code),
-            "push" => Some(MfaChoice::Push),
-            _ => None,
-        }
-    }
-
-    /// The `mfa_type` value.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            MfaChoice::Auto => "auto",
-            MfaChoice::None => "none",
-            MfaChoice::Code => "code",
-            MfaChoice::Push => "push",
-        }
-    }
-}
-
 /// The settings of one AD FS login.
 ///
 /// Built from [`IdpSettings`] by [`AdfsSettings::from_idp_settings`]: the common keys
 /// [`IdpSettings::URL`], [`IdpSettings::USERNAME`], [`IdpSettings::MFA_TYPE`] and
-/// [`IdpSettings::MFA_WAIT`], and the adapter's own `adfs_*` keys; an unknown `adfs_*` key is an
-/// error naming it, and keys of other namespaces are ignored.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// [`IdpSettings::MFA_WAIT`], the secrets given up front, and the adapter's own `adfs_*` keys; an
+/// unknown `adfs_*` key is an error naming it, and keys of other namespaces are ignored.
+///
+/// `Debug` shows the URLs without their query and whether secrets were given, never their values.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AdfsSettings {
-    url: String,
-    #[serde(default, deserialize_with = "non_empty")]
-    username: Option<String>,
-    #[serde(default = "default_mfa_type")]
-    mfa_type: String,
-    #[serde(default, deserialize_with = "non_empty")]
-    mfa_wait_timeout: Option<String>,
-    #[serde(default, rename = "adfs_relying_party", deserialize_with = "non_empty")]
-    relying_party: Option<String>,
-    #[serde(skip)]
+    login: LoginSettings,
+    /// Where the login starts.
     login_url: String,
-    #[serde(skip)]
-    mfa: MfaChoice,
-    #[serde(skip)]
-    wait_bound: Duration,
-    #[serde(skip)]
-    effective_rp: String,
-}
-
-fn default_mfa_type() -> String {
-    "auto".to_string()
-}
-
-/// A string setting, trimmed; empty means unset.
-fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let s = String::deserialize(d)?;
-    let s = s.trim();
-    Ok((!s.is_empty()).then(|| s.to_string()))
+    /// `adfs_relying_party`, else the `loginToRp` of the URL, else the default.
+    relying_party: String,
 }
 
 impl AdfsSettings {
     /// Reads and checks the settings, and works out where the login starts.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
-    /// `mfa_type` is not `auto`, `none`, `code` or `push`, when `mfa_wait_timeout` is not a
-    /// duration, when the URL names a relying party other than `adfs_relying_party`, or for an
-    /// unknown `adfs_*` key.
+    /// A configuration error ([`IdpError::configuration`]) when the URL is missing or not
+    /// `http`/`https`, when `mfa_type` is not `auto`, `none`, `code` or `push`, when
+    /// `mfa_wait_timeout` is not a duration, when the URL names a relying party other than
+    /// `adfs_relying_party`, or for an unknown `adfs_*` key, naming the key and where it came from.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
-        if settings
-            .get(IdpSettings::URL)
-            .is_none_or(|u| u.trim().is_empty())
-        {
-            return Err(IdpError::configuration(
-                "the adfs identity provider needs saml_auth_url: the AD FS host (https://sts.example.com) or its IdP-initiated sign-on URL, <host>/adfs/ls/IdpInitiatedSignOn.aspx?loginToRp=urn:amazon:webservices",
-            ));
-        }
-        let pairs = settings
-            .iter()
-            .filter(|(k, _)| {
-                [
-                    IdpSettings::URL,
-                    IdpSettings::USERNAME,
-                    IdpSettings::MFA_TYPE,
-                    IdpSettings::MFA_WAIT,
-                ]
-                .contains(k)
-                    || k.starts_with(PREFIX)
-            })
-            .map(|(k, v)| (k.to_string(), v.to_string()));
-        let mut parsed = AdfsSettings::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
-            .map_err(|e| IdpError::configuration(format!("invalid adfs settings: {e}")))?;
-        parsed.url = parsed.url.trim().to_string();
-        AuthUrl::parse(&parsed.url)?;
-        let mfa = parsed.mfa_type.trim().to_ascii_lowercase();
-        parsed.mfa = MfaChoice::parse(&mfa).ok_or_else(|| {
-            IdpError::configuration(format!(
-                "invalid mfa_type {:?} for the adfs identity provider: expected one of auto, none, code, push",
-                parsed.mfa_type
-            ))
-        })?;
-        parsed.mfa_type = mfa;
-        parsed.wait_bound = parse_wait_bound(parsed.mfa_wait_timeout.as_deref())?;
-        parsed.login_url = sign_on_url(&parsed.url, parsed.relying_party.as_deref())?;
-        parsed.effective_rp = match &parsed.relying_party {
-            Some(rp) => rp.clone(),
-            None => Url::parse(&parsed.login_url)
-                .ok()
-                .and_then(|u| {
+        let (login, own) = read_settings::<OwnKeys>(settings, &SPEC)?.into_parts();
+        let configured_rp = own.adfs_relying_party;
+        let login_url = sign_on_url(login.url(), configured_rp.as_deref())?;
+        let relying_party = configured_rp
+            .or_else(|| {
+                Url::parse(&login_url).ok().and_then(|u| {
                     u.query_pairs()
                         .find(|(k, _)| k.eq_ignore_ascii_case("loginToRp"))
                         .map(|(_, v)| v.into_owned())
                 })
-                .unwrap_or_else(|| DEFAULT_RELYING_PARTY.to_string()),
-        };
-        Ok(parsed)
+            })
+            .unwrap_or_else(|| DEFAULT_RELYING_PARTY.to_string());
+        Ok(AdfsSettings {
+            login,
+            login_url,
+            relying_party,
+        })
+    }
+
+    /// The login keys and the secrets given up front.
+    pub fn login(&self) -> &LoginSettings {
+        &self.login
     }
 
     /// The URL as configured (`saml_auth_url`).
     pub fn url(&self) -> &str {
-        &self.url
+        self.login.url()
     }
 
     /// Where the login starts: the configured URL, or the IdP-initiated sign-on URL built from it
@@ -178,40 +105,34 @@ impl AdfsSettings {
 
     /// The user name, when configured (otherwise the adapter asks).
     pub fn username(&self) -> Option<&str> {
-        self.username.as_deref()
+        self.login.username()
     }
 
-    /// `mfa_type`, lower-case: `auto`, `none`, `code` or `push`.
-    pub fn mfa_type(&self) -> &str {
-        self.mfa.as_str()
+    /// `mfa_type`: which second-factor requests the adapter answers.
+    pub fn mfa_type(&self) -> MfaChoice {
+        self.login.mfa()
     }
 
     /// The relying party the login is for: `adfs_relying_party`, else the `loginToRp` of the
     /// configured URL, else `urn:amazon:webservices`.
     pub fn relying_party(&self) -> &str {
-        &self.effective_rp
+        &self.relying_party
     }
 
     /// The longest wait for a push approval (`mfa_wait_timeout`, by default two minutes).
     pub fn mfa_wait_bound(&self) -> Duration {
-        self.wait_bound
-    }
-
-    pub(crate) fn mfa(&self) -> MfaChoice {
-        self.mfa
+        self.login.mfa_wait()
     }
 }
 
 impl fmt::Debug for AdfsSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The URL's query may carry a WS-Federation context or a SAML request.
+        // The sign-on URL keeps the configured query, which may carry a WS-Federation context or
+        // a SAML request.
         f.debug_struct("AdfsSettings")
-            .field("url", &display_url(&self.url))
+            .field("login", &self.login)
             .field("login_url", &display_url(&self.login_url))
-            .field("username", &self.username)
-            .field("mfa_type", &self.mfa_type)
-            .field("mfa_wait_bound", &self.wait_bound)
-            .field("relying_party", &self.relying_party())
+            .field("relying_party", &self.relying_party)
             .finish()
     }
 }
@@ -255,6 +176,7 @@ fn sign_on_url(raw: &str, relying_party: Option<&str>) -> Result<String, IdpErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<AdfsSettings, IdpError> {
         AdfsSettings::from_idp_settings(&IdpSettings::from_pairs(pairs.iter().copied()))
@@ -279,8 +201,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.url(), HOST);
         assert_eq!(s.username(), Some("jane.doe@example.test"));
-        assert_eq!(s.mfa_type(), "push");
-        assert_eq!(s.mfa(), MfaChoice::Push);
+        assert_eq!(s.mfa_type(), MfaChoice::Push);
         assert_eq!(s.mfa_wait_bound(), Duration::from_secs(90));
         assert_eq!(s.relying_party(), "urn:amazon:webservices:cn");
         assert_eq!(
@@ -290,7 +211,7 @@ mod tests {
 
         let d = parse(&[("url", HOST), ("username", ""), ("adfs_relying_party", " ")]).unwrap();
         assert_eq!(d.username(), None);
-        assert_eq!(d.mfa_type(), "auto");
+        assert_eq!(d.mfa_type(), MfaChoice::Auto);
         assert_eq!(d.relying_party(), DEFAULT_RELYING_PARTY);
         let named = parse(&[(
             "url",
@@ -333,32 +254,40 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        let unknown = parse(&[("url", HOST), ("adfs_relying_partie", "x")])
-            .unwrap_err()
-            .to_string();
-        assert!(unknown.contains("`adfs_relying_partie`"), "{unknown}");
-        assert!(unknown.contains("adfs_relying_party"), "{unknown}");
+        let unknown = parse(&[("url", HOST), ("adfs_relying_partie", "x")]).unwrap_err();
+        assert_eq!(unknown.kind(), IdpErrorKind::Configuration);
+        assert_eq!(
+            unknown.to_string(),
+            "unknown adfs setting `adfs_relying_partie` from the settings given; known: adfs_relying_party"
+        );
 
         let missing = parse(&[("username", "jane")]).unwrap_err();
+        assert_eq!(missing.kind(), IdpErrorKind::Configuration);
+        let m = missing.to_string();
         assert!(
-            matches!(&missing, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("saml_auth_url")}),
-            "{missing:?}"
+            m.contains("saml_auth_url") && m.contains("IdpInitiatedSignOn.aspx"),
+            "{m}"
         );
-        assert!(matches!(
-            parse(&[("url", "ftp://sts.example.test/adfs/ls/")]),
-            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
-        ));
-        let mfa = parse(&[("url", HOST), ("mfa_type", "sms")])
-            .unwrap_err()
-            .to_string();
+
+        let scheme = parse(&[("url", "ftp://sts.example.test/adfs/ls/")]).unwrap_err();
+        assert_eq!(scheme.kind(), IdpErrorKind::Configuration);
         assert!(
-            mfa.contains("\"sms\"") && mfa.contains("auto, none, code, push"),
-            "{mfa}"
+            scheme.to_string().contains("ftp://sts.example.test"),
+            "{scheme}"
         );
+
+        let mfa = parse(&[("url", HOST), ("mfa_type", "sms")]).unwrap_err();
+        assert_eq!(mfa.kind(), IdpErrorKind::Configuration);
+        let m = mfa.to_string();
+        assert!(
+            m.contains("`mfa_type` = \"sms\"") && m.contains("auto, none, code, push"),
+            "{m}"
+        );
+
         let wait = parse(&[("url", HOST), ("mfa_wait_timeout", "soon")]).unwrap_err();
-        assert!(
-            matches!(&wait, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("mfa_wait_timeout")})
-        );
+        assert_eq!(wait.kind(), IdpErrorKind::Configuration);
+        assert!(wait.to_string().contains("`mfa_wait_timeout`"), "{wait}");
+
         let clash = parse(&[
             (
                 "url",
@@ -366,11 +295,12 @@ mod tests {
             ),
             ("adfs_relying_party", "urn:amazon:webservices:cn"),
         ])
-        .unwrap_err()
-        .to_string();
+        .unwrap_err();
+        assert_eq!(clash.kind(), IdpErrorKind::Configuration);
+        let m = clash.to_string();
         assert!(
-            clash.contains("urn:amazon:webservices:cn") && clash.contains("set only one"),
-            "{clash}"
+            m.contains("urn:amazon:webservices:cn") && m.contains("set only one"),
+            "{m}"
         );
     }
 

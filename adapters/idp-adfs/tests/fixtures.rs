@@ -3,8 +3,12 @@
 //! mock AD FS answers, then how the login must end (the testkit's `Replay` does the rest).
 
 use crate::{adfs, fixture_dir};
-use aws_runas_domain::Timestamp;
-use aws_runas_idp_testkit::Replay;
+use aws_runas_domain::ports::clock::FixedClock;
+use aws_runas_domain::ports::idp::{IdpDeps, IdpSettings};
+use aws_runas_domain::{Secret, Timestamp};
+use aws_runas_idp_support::HttpClient;
+use aws_runas_idp_testkit::{Replay, idle_http};
+use std::sync::Arc;
 
 /// The replay of AD FS's cases: the pages are written for `https://adfs.example.test`, and the
 /// AWS and Azure AD endpoints they auto-post to point at the mock server too, so that an adapter
@@ -36,4 +40,36 @@ aws_runas_idp_testkit::replay_cases! {
     relying_party_of_aws_china => "relying-party-aws-china",
     paginated_sign_in_of_ad_fs_2019 => "paginated-sign-in",
     ws_federation_relying_party_is_not_saml => "ws-federation-relying-party",
+}
+
+/// What Azure AD relies on for a federated user: the AD FS session that `authenticate` leaves
+/// behind is in the jar of the caller's login (`IdpDeps::session`), with no cookie file at all.
+#[tokio::test]
+async fn authenticate_leaves_the_session_in_the_callers_jar() {
+    let served = replay().serve("authenticate-federated", None);
+    let deps = IdpDeps::new(
+        Arc::new(served.prompter()),
+        Arc::new(FixedClock(Timestamp::from_unix(1_795_521_600))),
+        idle_http(),
+    );
+    let settings = IdpSettings::from_pairs([
+        (IdpSettings::URL, served.url()),
+        (IdpSettings::USERNAME, served.username().unwrap()),
+    ])
+    .with_secrets(served.password().map(Secret::new), None);
+    let caller = HttpClient::from_deps(&deps);
+    let adfs_path = served.server().url("/adfs/ls/");
+    assert!(caller.cookie_names(&adfs_path).is_empty());
+
+    adfs()
+        .build(&settings, deps)
+        .unwrap()
+        .authenticate()
+        .await
+        .unwrap();
+    served.assert_finished();
+    let names = caller.cookie_names(&adfs_path);
+    for cookie in ["MSISAuth", "MSISAuthenticated"] {
+        assert!(names.iter().any(|n| n == cookie), "{cookie} in {names:?}");
+    }
 }

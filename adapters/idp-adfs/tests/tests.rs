@@ -1,11 +1,13 @@
-//! Integration tests of the AD FS adapter: its registration, the shared conformance suite, and
-//! the AD FS pages of `fixtures/idp/adfs/` replayed on the testkit's mock server.
+//! Integration tests of the AD FS adapter: its registration, the shared conformance suite, the
+//! AD FS pages of `fixtures/idp/adfs/` replayed on the testkit's mock server, and the error kinds
+//! those cases do not reach.
 
 // Link the adapter so that its registration is in this binary's registry.
 use aws_runas_idp_adfs as _;
 
 mod conformance;
 mod fixtures;
+mod kinds;
 mod registration;
 
 use aws_runas_domain::ports::idp::{IdpRegistration, registry};
