@@ -133,8 +133,9 @@ impl Login {
     /// [`IdpError::configuration`] when `mfa_type` forbids what AD FS asks, for an error page
     /// before any credential was sent (the sign-on page disabled, an unknown relying party) and
     /// a relying party that answers WS-Federation; [`IdpError::unavailable`] for network failures
-    /// and error statuses; [`IdpError::unexpected_page`] for pages nobody knows and a walk that
-    /// goes round in circles; a prompt error when a question gets no answer.
+    /// and error statuses; [`IdpError::unexpected_page`] for pages nobody knows, a form that
+    /// would send its fields in a URL, and a walk that goes round in circles; a prompt error when
+    /// a question gets no answer.
     pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
         let url = self.settings.login_url();
         let mut progress = Progress::default();
