@@ -14,9 +14,9 @@ mod signing;
 
 pub use browser::FakeBrowser;
 pub use conformance::{
-    ConformanceMock, ConformanceReport, ERROR_STATUS, MFA_CODE, PASSWORD, Scenario,
-    ScenarioContext, TIMEOUT, UNRECOGNISED_PAGE, USERNAME, WRONG_MFA_CODE, WRONG_PASSWORD,
-    conformance, run_scenario,
+    ConformanceMock, ConformanceReport, ERROR_STATUS, MFA_CODE, PASSWORD, RELAXED_TIMEOUT,
+    Scenario, ScenarioContext, TIMEOUT, UNRECOGNISED_PAGE, USERNAME, WRONG_MFA_CODE,
+    WRONG_PASSWORD, conformance, run_scenario,
 };
 pub use oidc::{
     DEVICE_USER_CODE, DeviceOutcome, LoginPage, LoginPageFn, MockOidc, MockOidcConfig,

@@ -8,7 +8,7 @@
 
 use crate::browser::FakeBrowser;
 use crate::conformance::{
-    PASSWORD, TIMEOUT, USERNAME, WRONG_PASSWORD, check_jar_file, panic_message,
+    PASSWORD, RELAXED_TIMEOUT, USERNAME, WRONG_PASSWORD, check_jar_file, panic_message,
 };
 use crate::oidc::{MockOidc, MockOidcConfig, OidcRoute};
 use crate::prompter::ScriptedPrompter;
@@ -207,7 +207,7 @@ pub async fn run_oidc_scenario(
         prompter.clone(),
         Arc::new(FixedClock(now)),
         HttpSettings {
-            timeout: TIMEOUT,
+            timeout: RELAXED_TIMEOUT,
             cookie_jar: Some(jar.clone()),
             ..idle_http()
         },
@@ -242,7 +242,7 @@ pub async fn run_oidc_scenario(
         Err(_) => {
             task.abort();
             problems.push(format!(
-                "no answer within {HANG_GUARD:?}: the adapter hangs (it must fail within twice the {TIMEOUT:?} timeout)"
+                "no answer within {HANG_GUARD:?}: the adapter hangs (it must fail within twice the {RELAXED_TIMEOUT:?} timeout)"
             ));
             (String::new(), None)
         }
@@ -435,7 +435,7 @@ async fn unsupported_oidc(
         prompter.clone(),
         Arc::new(FixedClock(oidc.config().now)),
         HttpSettings {
-            timeout: TIMEOUT,
+            timeout: RELAXED_TIMEOUT,
             ..idle_http()
         },
     );
