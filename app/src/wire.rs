@@ -254,20 +254,28 @@ impl<'a> Context<'a> {
             _ => return None,
         };
         let s = &chain.settings;
-        let (provider_key, user_key) = if oidc {
-            ("web_identity_provider", "web_identity_username")
+        let (url_key, provider_key, user_key) = if oidc {
+            (
+                "web_identity_auth_url",
+                "web_identity_provider",
+                "web_identity_username",
+            )
         } else {
-            ("saml_provider", "saml_username")
+            ("saml_auth_url", "saml_provider", "saml_username")
         };
+        // Only the adapters' own namespaces are copied; a registry that cannot be built is
+        // reported by the connector.
+        let adapters = aws_runas_domain::ports::idp::registry()
+            .map(aws_runas_domain::ports::idp::Registry::names)
+            .unwrap_or_default();
         Some(crate::idp::AppConnector {
             url: url.clone(),
             provider: s.get(provider_key).map(str::to_string),
-            username: s.get(user_key).map(str::to_string),
-            mfa_type: s.get("mfa_type").map(str::to_string),
-            mfa_wait: s.get("mfa_wait_timeout").map(str::to_string),
+            login: crate::idp::login_settings(s, url, url_key, user_key),
             profile_keys: crate::idp::layered_profile_keys(
                 &self.profiles,
                 chain.profile.as_deref(),
+                &adapters,
             ),
             password_flag: self.password_flag(cli),
             store: self.secret_store(chain),

@@ -5,6 +5,7 @@ mod completion;
 mod e2e;
 mod errors;
 mod everyday;
+mod idp_settings;
 mod providers;
 mod redaction;
 mod saml;

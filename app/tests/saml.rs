@@ -145,6 +145,51 @@ fn forms_login_then_assume_role_with_saml_as_env_json_and_exec() {
 }
 
 #[test]
+fn a_login_form_no_adapter_claims_is_logged_in_with_forms() {
+    let s = saml_account();
+    let saml = assertion(&[(&s.role, &s.provider)]);
+    let server = idp(saml.clone());
+    // No saml_provider: neither the address nor a probe names an adapter.
+    let env = TestEnv::new(
+        &format!(
+            "[profile corp]\nsaml_auth_url = {}\nsaml_username = alice\nrole_arn = {}\n",
+            server.url("/login"),
+            s.role
+        ),
+        "",
+    );
+    let run = runas(
+        &env,
+        s.lab.url(),
+        &["-v", "corp"],
+        &[("SAML_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let vars = exports(&run.stdout);
+    assert!(
+        vars["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("DEBUG no adapter claims")
+                && l.contains(&server.url("/login"))
+                && l.ends_with("it serves a login form, using forms")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(s.lab.proxy.count("AssumeRoleWithSAML"), 1);
+    assert_eq!(
+        server.requests_to("POST", "/login").len(),
+        1,
+        "one password attempt"
+    );
+    assert_no_secret_leaks(&run, &[PASSWORD, &saml, &vars["AWS_SECRET_ACCESS_KEY"]]);
+}
+
+#[test]
 fn jump_role_then_target_role() {
     let s = saml_account();
     let target = Moto::shared().create_role(
@@ -314,7 +359,9 @@ fn identity_provider_bad_inputs() {
         &run,
         &[
             "cannot tell which identity provider serves",
-            "saml_provider",
+            "/sso",
+            "no login form",
+            "set saml_provider to one of: adfs, azuread, forms, keycloak",
         ],
     );
 
