@@ -108,7 +108,7 @@ async fn an_identifier_first_login_sends_the_user_name_then_the_password() {
 }
 
 #[tokio::test]
-async fn an_unknown_user_name_is_authentication_failed_before_any_password() {
+async fn an_unknown_user_name_is_bad_credentials_before_any_password() {
     let server = MockServer::start();
     identifier_first(&server, &saml_response("FormsReader", "IdentifierFirst"));
     let prompter = Arc::new(ScriptedPrompter::new());
