@@ -11,19 +11,16 @@
 use crate::page::{
     FieldNames, PageKind, button_to_press, classify, error_banner, password_field, username_field,
 };
-use crate::settings::{FormsSettings, MfaMode};
+use crate::settings::FormsSettings;
 use async_trait::async_trait;
-use aws_runas_domain::Secret;
 use aws_runas_domain::ports::idp::{
     IdToken, IdentityProvider, IdpDeps, IdpError, OidcRequest, SamlAssertion,
 };
-use aws_runas_domain::ports::prompter::Prompter;
 use aws_runas_idp_support::{
     AuthorizationCode, AuthorizationSession, AuthorizationStep, Form, HtmlPage, HttpClient,
-    HttpRequest, HttpResponse, Method, OidcClient, OidcEndpoints, RedirectAction, display_url,
+    HttpRequest, HttpResponse, LoginAnswers, Method, OidcClient, OidcEndpoints, RedirectAction,
+    display_url,
 };
-use std::fmt;
-use std::sync::Arc;
 
 /// How many pages one login may go through before the adapter gives up.
 pub(crate) const MAX_PAGES: usize = 15;
@@ -83,58 +80,31 @@ impl Goal<'_> {
     }
 }
 
-/// The `forms` identity provider.
+/// The `forms` identity provider: its settings, client, and the answers of the user (asked
+/// once).
+#[derive(Debug)]
 pub(crate) struct FormsIdp {
     settings: FormsSettings,
     http: HttpClient,
-    prompter: Arc<dyn Prompter>,
+    answers: LoginAnswers,
     deps: IdpDeps,
-}
-
-impl fmt::Debug for FormsIdp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FormsIdp")
-            .field("settings", &self.settings)
-            .field("http", &self.http)
-            .finish_non_exhaustive()
-    }
 }
 
 /// What one walk has done so far.
 #[derive(Default)]
 struct Progress {
-    username: Option<String>,
     username_sent: bool,
     password_sent: bool,
     codes_sent: usize,
-    /// The password and codes sent, so that no IdP message quoted to the user repeats one.
-    sent: Vec<Secret>,
-}
-
-impl Progress {
-    /// The error banner of `page` as a clause for a message, unless it repeats a secret.
-    fn banner(&self, page: &HtmlPage) -> String {
-        match error_banner(page) {
-            Some(text)
-                if !self
-                    .sent
-                    .iter()
-                    .any(|s| !s.is_empty() && text.contains(s.expose())) =>
-            {
-                format!(" (the page says: {text})")
-            }
-            _ => String::new(),
-        }
-    }
 }
 
 impl FormsIdp {
     /// An adapter for `settings`, with the HTTP client and prompter of `deps`.
     pub(crate) fn new(settings: FormsSettings, deps: &IdpDeps) -> Self {
         FormsIdp {
+            answers: LoginAnswers::for_login(deps.prompter.clone(), settings.login()),
             settings,
             http: HttpClient::from_deps(deps),
-            prompter: deps.prompter.clone(),
             deps: deps.clone(),
         }
     }
@@ -197,7 +167,7 @@ impl FormsIdp {
                 PageKind::Unknown => return Err(response.unexpected_page().into()),
             };
             if pages == MAX_PAGES {
-                return Err(IdpError::unavailable(format!(
+                return Err(IdpError::unexpected_page(format!(
                     "gave up after {MAX_PAGES} pages without reaching the end of the login; the last was {} during {}",
                     display_url(response.url()),
                     response.step()
@@ -236,16 +206,10 @@ impl FormsIdp {
         }
     }
 
-    fn username(&self, progress: &mut Progress) -> Result<String, IdpError> {
-        if let Some(name) = self.settings.username() {
-            return Ok(name.to_string());
-        }
-        if let Some(name) = &progress.username {
-            return Ok(name.clone());
-        }
-        let name = self.prompter.read_line("Username: ")?;
-        progress.username = Some(name.clone());
-        Ok(name)
+    /// The page's error banner, quoted for a message (nothing when it would show a secret).
+    fn banner(&self, page: &HtmlPage) -> String {
+        self.answers
+            .quote(error_banner(page).as_deref().unwrap_or_default())
     }
 
     fn password_request(
@@ -258,8 +222,9 @@ impl FormsIdp {
         let url = display_url(response.url());
         if progress.password_sent {
             return Err(IdpError::bad_credentials(format!(
-                "{url} showed the login form again after the password was sent: wrong user name or password{}; not retried, so that the account is not locked",
-                progress.banner(page)
+                "the login form at {url} came back after the password of {} was sent{}; wrong user name or password, not retried so that the account is not locked",
+                self.answers.who(),
+                self.banner(page)
             )));
         }
         refuse_get(form, &url, "password")?;
@@ -268,16 +233,10 @@ impl FormsIdp {
         let pass_field = password_field(form, self.settings.password_field()).map_err(at)?;
         let mut form = form.clone();
         if let Some(field) = user_field {
-            let name = self.username(progress)?;
-            form.fill(field, name);
+            form.fill(field, self.answers.username()?);
         }
-        let password = match self.settings.password() {
-            Some(given) => given.clone(),
-            None => self.prompter.read_secret("Password: ")?,
-        };
-        form.fill(pass_field, password.expose());
+        form.fill(pass_field, self.answers.password()?.expose());
         progress.password_sent = true;
-        progress.sent.push(password);
         Ok(pressed(&form).to_request().step(STEP_PASSWORD))
     }
 
@@ -292,13 +251,13 @@ impl FormsIdp {
         let url = display_url(response.url());
         if progress.username_sent {
             return Err(IdpError::bad_credentials(format!(
-                "{url} asked for the user name again after it was sent: unknown user name{}",
-                progress.banner(page)
+                "{url} asked for the user name again after {} was sent: unknown user name{}",
+                self.answers.who(),
+                self.banner(page)
             )));
         }
         let mut form = form.clone();
-        let name = self.username(progress)?;
-        form.fill(field, name);
+        form.fill(field, self.answers.username()?);
         progress.username_sent = true;
         Ok(pressed(&form).to_request().step(STEP_USERNAME))
     }
@@ -312,32 +271,27 @@ impl FormsIdp {
         progress: &mut Progress,
     ) -> Result<HttpRequest, IdpError> {
         let url = display_url(response.url());
-        if self.settings.mfa_mode() == MfaMode::None {
+        if !self.settings.answers_codes() {
             return Err(IdpError::configuration(format!(
                 "{url} asks for a one-time code, but mfa_type is none"
             )));
         }
         if progress.codes_sent >= MAX_CODES {
-            return Err(IdpError::bad_credentials(format!(
+            return Err(IdpError::mfa_rejected(format!(
                 "{url} refused {MAX_CODES} one-time codes{}",
-                progress.banner(page)
+                self.banner(page)
             )));
         }
         refuse_get(form, &url, "one-time code")?;
         if progress.codes_sent > 0 {
-            self.prompter.notice(&format!(
-                "The identity provider refused the one-time code{}. Try again.",
-                progress.banner(page)
+            self.answers.prompter().notice(&format!(
+                "the identity provider refused the one-time code{}; enter a new one",
+                self.banner(page)
             ));
         }
-        let code = match (progress.codes_sent, self.settings.mfa_code()) {
-            (0, Some(given)) => given.clone(),
-            _ => Secret::new(self.prompter.read_line("MFA code: ")?),
-        };
         let mut form = form.clone();
-        form.fill(field, code.expose().trim());
+        form.fill(field, self.answers.code("MFA code: ")?.expose());
         progress.codes_sent += 1;
-        progress.sent.push(code);
         Ok(pressed(&form).to_request().step(STEP_CODE))
     }
 }
@@ -347,7 +301,7 @@ impl IdentityProvider for FormsIdp {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
         match self.walk(Goal::Saml).await? {
             Outcome::Saml(assertion) => Ok(assertion),
-            Outcome::Code(_) => Err(IdpError::unavailable(
+            Outcome::Code(_) => Err(IdpError::unexpected_page(
                 "the saml login ended with an oidc authorization code",
             )),
         }
@@ -358,7 +312,7 @@ impl IdentityProvider for FormsIdp {
         let session = client.session(req)?;
         match self.walk(Goal::Oidc(&session)).await? {
             Outcome::Code(code) => client.exchange(&session, code).await,
-            Outcome::Saml(_) => Err(IdpError::unavailable(
+            Outcome::Saml(_) => Err(IdpError::unexpected_page(
                 "the oidc login ended with a saml response",
             )),
         }

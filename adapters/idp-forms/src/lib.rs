@@ -17,9 +17,8 @@ use aws_runas_domain::ports::idp::{
 /// Builds the `forms` adapter for one login (the constructor the registry calls).
 ///
 /// # Errors
-/// As [`FormsSettings::from_idp_settings`]: [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for a missing or
-/// bad URL, an unknown `forms_*` key or a bad `mfa_type`; [`IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) for
-/// `mfa_type = push`.
+/// As [`FormsSettings::from_idp_settings`]: a configuration error for a missing or bad URL, an
+/// unknown `forms_*` key or a bad `mfa_type`; an unsupported error for `mfa_type = push`.
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let settings = FormsSettings::from_idp_settings(settings)?;
     Ok(Box::new(flow::FormsIdp::new(settings, &deps)))

@@ -1,22 +1,26 @@
-//! The adapter's settings: the common IdP keys and the `forms_*` keys, deserialised with serde
-//! from the profile's [`IdpSettings`], plus the secrets the user gave up front.
+//! The adapter's settings: the common login keys and its own `forms_*` keys, read with the shared
+//! [`read_settings`].
 
-use aws_runas_domain::Secret;
-use aws_runas_domain::ports::idp::{AuthUrl, IdpError, IdpSettings};
-use aws_runas_idp_support::display_url;
+use aws_runas_domain::ports::idp::{IdpError, IdpSettings};
+use aws_runas_idp_support::{LoginSettings, MfaChoice, SettingsSpec, display_url, read_settings};
 use serde::Deserialize;
-use std::fmt;
 
-/// The prefix of this adapter's own profile keys.
-const NAMESPACE: &str = "forms_";
+/// The adapter's name in its keys and messages, and what its URL is.
+const SPEC: SettingsSpec = SettingsSpec::new(
+    "forms",
+    "the URL of the login page (saml_auth_url), or of the issuer for oidc (web_identity_auth_url)",
+);
 
-/// What to do with a one-time-code page (`mfa_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MfaMode {
-    /// `auto` (the default) or `code`: answer a one-time-code page when the IdP shows one.
-    Code,
-    /// `none`: the login has no second factor; a one-time-code page is an error.
-    None,
+/// The adapter's own keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OwnKeys {
+    #[serde(default)]
+    forms_username_field: Option<String>,
+    #[serde(default)]
+    forms_password_field: Option<String>,
+    #[serde(default)]
+    forms_otp_field: Option<String>,
 }
 
 /// The settings of the `forms` identity provider.
@@ -33,28 +37,15 @@ pub(crate) enum MfaMode {
 /// | `forms_otp_field` | the `name` of the input of the one-time-code form | the form's only text input |
 ///
 /// Any other key starting with `forms_` is an error naming it; keys of other adapters are ignored.
-/// Empty values count as not set.
-/// `Debug` shows whether a password or code was given, never its value.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Values are trimmed, and empty values count as not set.
+/// `Debug` shows the URL without its query and whether a password or code was given, never its
+/// value.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FormsSettings {
-    url: String,
-    #[serde(default)]
-    username: Option<String>,
-    #[serde(default, rename = "mfa_type")]
-    mfa_type: Option<String>,
-    #[serde(default)]
-    forms_username_field: Option<String>,
-    #[serde(default)]
-    forms_password_field: Option<String>,
-    #[serde(default)]
-    forms_otp_field: Option<String>,
-    #[serde(skip)]
-    mfa: Option<MfaMode>,
-    #[serde(skip)]
-    password: Option<Secret>,
-    #[serde(skip)]
-    mfa_code: Option<Secret>,
+    login: LoginSettings,
+    username_field: Option<String>,
+    password_field: Option<String>,
+    otp_field: Option<String>,
 }
 
 impl FormsSettings {
@@ -62,125 +53,67 @@ impl FormsSettings {
     /// MFA code given up front.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http(s)`, a `forms_*` key
-    /// is unknown (the message names it), or `mfa_type` is not `auto`, `code` or `none`;
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) for `mfa_type = push`.
+    /// A configuration error ([`IdpError::configuration`]) when the URL is missing or not
+    /// `http(s)`, a `forms_*` key is unknown, or `mfa_type` is not one of the choices, naming the
+    /// key and where it came from; an unsupported error ([`IdpError::unsupported`]) for
+    /// `mfa_type = push`.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
-        let map: serde_json::Map<String, serde_json::Value> = settings
-            .iter()
-            .filter(|(k, v)| {
-                !v.trim().is_empty()
-                    && (k.starts_with(NAMESPACE)
-                        || [
-                            IdpSettings::URL,
-                            IdpSettings::USERNAME,
-                            IdpSettings::MFA_TYPE,
-                        ]
-                        .contains(k))
-            })
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    serde_json::Value::String(v.trim().to_string()),
-                )
-            })
-            .collect();
-        if !map.contains_key(IdpSettings::URL) {
-            return Err(IdpError::configuration(
-                "the forms identity provider needs the URL of the login page (saml_auth_url), or of the issuer for oidc (web_identity_auth_url)",
-            ));
+        let (login, own) = read_settings::<OwnKeys>(settings, &SPEC)?.into_parts();
+        if login.mfa() == MfaChoice::Push {
+            return Err(IdpError::unsupported(format!(
+                "the forms identity provider at {} answers one-time codes only; mfa_type = push is not supported",
+                display_url(login.url())
+            )));
         }
-        let mut parsed: FormsSettings = serde_json::from_value(serde_json::Value::Object(map))
-            .map_err(|e| {
-                IdpError::configuration(format!(
-                    "invalid settings for the forms identity provider: {e}"
-                ))
-            })?;
-        AuthUrl::parse(&parsed.url)?;
-        parsed.mfa = Some(
-            match parsed.mfa_type.as_deref().map(str::to_ascii_lowercase) {
-                None => MfaMode::Code,
-                Some(m) if m == "auto" || m == "code" => MfaMode::Code,
-                Some(m) if m == "none" => MfaMode::None,
-                Some(m) if m == "push" => {
-                    return Err(IdpError::unsupported(format!(
-                        "the forms identity provider at {} answers one-time codes only; mfa_type = push is not supported",
-                        display_url(&parsed.url)
-                    )));
-                }
-                Some(m) => {
-                    return Err(IdpError::configuration(format!(
-                        "invalid mfa_type {m:?} for the forms identity provider: expected auto, code or none"
-                    )));
-                }
-            },
-        );
-        parsed.password = settings.password().cloned();
-        parsed.mfa_code = settings.mfa_code().cloned();
-        Ok(parsed)
+        Ok(FormsSettings {
+            login,
+            username_field: own.forms_username_field,
+            password_field: own.forms_password_field,
+            otp_field: own.forms_otp_field,
+        })
+    }
+
+    /// The login keys and the secrets given up front.
+    pub fn login(&self) -> &LoginSettings {
+        &self.login
     }
 
     /// The URL the login starts at.
     pub fn url(&self) -> &str {
-        &self.url
+        self.login.url()
     }
 
     /// The configured user name, if any.
     pub fn username(&self) -> Option<&str> {
-        self.username.as_deref()
+        self.login.username()
     }
 
     /// `forms_username_field`, if set.
     pub fn username_field(&self) -> Option<&str> {
-        self.forms_username_field.as_deref()
+        self.username_field.as_deref()
     }
 
     /// `forms_password_field`, if set.
     pub fn password_field(&self) -> Option<&str> {
-        self.forms_password_field.as_deref()
+        self.password_field.as_deref()
     }
 
     /// `forms_otp_field`, if set.
     pub fn otp_field(&self) -> Option<&str> {
-        self.forms_otp_field.as_deref()
+        self.otp_field.as_deref()
     }
 
     /// Whether one-time-code pages are answered (`mfa_type` other than `none`).
     pub fn answers_codes(&self) -> bool {
-        self.mfa_mode() == MfaMode::Code
-    }
-
-    pub(crate) fn mfa_mode(&self) -> MfaMode {
-        self.mfa.unwrap_or(MfaMode::Code)
-    }
-
-    pub(crate) fn password(&self) -> Option<&Secret> {
-        self.password.as_ref()
-    }
-
-    pub(crate) fn mfa_code(&self) -> Option<&Secret> {
-        self.mfa_code.as_ref()
-    }
-}
-
-impl fmt::Debug for FormsSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FormsSettings")
-            .field("url", &display_url(&self.url))
-            .field("username", &self.username)
-            .field("mfa", &self.mfa_mode())
-            .field("username_field", &self.forms_username_field)
-            .field("password_field", &self.forms_password_field)
-            .field("otp_field", &self.forms_otp_field)
-            .field("password_given", &self.password.is_some())
-            .field("mfa_code_given", &self.mfa_code.is_some())
-            .finish()
+        self.login.mfa() != MfaChoice::None
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::Secret;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<FormsSettings, IdpError> {
         FormsSettings::from_idp_settings(&IdpSettings::from_pairs(pairs.iter().copied()))
@@ -218,40 +151,43 @@ mod tests {
         assert_eq!(s.username(), None);
         assert_eq!(s.username_field(), None);
         assert_eq!(s.otp_field(), None);
-        assert_eq!(s.mfa_mode(), MfaMode::Code);
+        assert_eq!(s.login().mfa(), MfaChoice::Auto);
+        assert!(s.answers_codes());
         let none = settings(&[("url", "http://127.0.0.1:9/sso"), ("mfa_type", "none")]).unwrap();
         assert!(!none.answers_codes());
     }
 
     #[test]
     fn bad_settings_are_errors_naming_the_key() {
-        let e = settings(&[
+        let unknown = settings(&[
             ("url", "https://idp.example.test/"),
             ("forms_usrname_field", "u"),
         ])
         .unwrap_err();
+        assert_eq!(unknown.kind(), IdpErrorKind::Configuration);
+        let m = unknown.to_string();
         assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("`forms_usrname_field`")}),
-            "{e:?}"
+            m.contains("`forms_usrname_field`") && m.contains("forms_username_field"),
+            "{m}"
         );
-        let e = settings(&[("username", "jane")]).unwrap_err();
-        assert!(e.to_string().contains("saml_auth_url"), "{e}");
-        let e = settings(&[("url", "ftp://idp.example.test/")]).unwrap_err();
-        assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration),
-            "{e:?}"
-        );
-        let e = settings(&[("url", "https://idp.example.test/"), ("mfa_type", "sms")]).unwrap_err();
-        assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("mfa_type") && m.contains("\"sms\"")}),
-            "{e:?}"
-        );
-        let e =
+
+        let missing = settings(&[("username", "jane")]).unwrap_err();
+        assert_eq!(missing.kind(), IdpErrorKind::Configuration);
+        assert!(missing.to_string().contains("saml_auth_url"), "{missing}");
+
+        let scheme = settings(&[("url", "ftp://idp.example.test/")]).unwrap_err();
+        assert_eq!(scheme.kind(), IdpErrorKind::Configuration);
+
+        let mfa =
+            settings(&[("url", "https://idp.example.test/"), ("mfa_type", "sms")]).unwrap_err();
+        assert_eq!(mfa.kind(), IdpErrorKind::Configuration);
+        let m = mfa.to_string();
+        assert!(m.contains("mfa_type") && m.contains("\"sms\""), "{m}");
+
+        let push =
             settings(&[("url", "https://idp.example.test/"), ("mfa_type", "push")]).unwrap_err();
-        assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported),
-            "{e:?}"
-        );
+        assert_eq!(push.kind(), IdpErrorKind::Unsupported);
+        assert!(push.to_string().contains("mfa_type = push"), "{push}");
     }
 
     #[test]
@@ -260,8 +196,8 @@ mod tests {
             IdpSettings::from_pairs([("url", "https://idp.example.test/sso?SAMLRequest=abc")])
                 .with_secrets(Some(Secret::new("hunter2")), Some(Secret::new("424242")));
         let s = FormsSettings::from_idp_settings(&given).unwrap();
-        assert_eq!(s.password().unwrap().expose(), "hunter2");
-        assert_eq!(s.mfa_code().unwrap().expose(), "424242");
+        assert_eq!(s.login().password().unwrap().expose(), "hunter2");
+        assert_eq!(s.login().mfa_code().unwrap().expose(), "424242");
         let shown = format!("{s:?}");
         assert!(
             !shown.contains("hunter2")

@@ -1,12 +1,15 @@
 //! The shared conformance suite, against a mock of a plain form IdP: a start URL that redirects
 //! to the login page, a login form with a CSRF token, a one-time-code page, and the auto-post
-//! page of the SAML Response; and the registration record.
+//! page of the SAML Response; the registration record; and the settings checks made when the
+//! adapter is built.
 
 use crate::support::registration;
-use aws_runas_domain::ports::idp::{MfaKind, ProbeResponse, Protocol};
+use aws_runas_domain::Secret;
+use aws_runas_domain::ports::idp::{IdpErrorKind, IdpSettings, MfaKind, ProbeResponse, Protocol};
 use aws_runas_idp_testkit::{
     ConformanceMock, ExpectedRegistration, MockResponse, Scenario, ScenarioContext,
-    assert_registration, conformance,
+    assert_accepted, assert_debug_hides, assert_refused, assert_registration, conformance,
+    idle_deps,
 };
 
 fn login_page(error: bool) -> String {
@@ -117,5 +120,43 @@ fn registration_the_forms_adapter_is_chosen_by_name_only() {
                 cookies: vec!["JSESSIONID".into(), "shib_idp_session".into()],
             }],
         },
+    );
+}
+
+#[test]
+fn settings_are_checked_when_the_adapter_is_built() {
+    let url = (
+        "url",
+        "https://idp.example.test/sso?SAMLRequest=fake-request-0001",
+    );
+    assert_refused(
+        registration(),
+        &[url, ("forms_user_field", "ident"), ("keycloak_realm", "x")],
+        &["`forms_user_field`", "known: forms_username_field"],
+    );
+    assert_refused(registration(), &[url, ("mfa_type", "sms")], &["`mfa_type`"]);
+    assert_refused(registration(), &[("username", "jane")], &["saml_auth_url"]);
+    assert_accepted(
+        registration(),
+        &[
+            url,
+            ("mfa_type", "none"),
+            ("forms_otp_field", "token"),
+            ("keycloak_realm", "another adapter's key"),
+        ],
+    );
+    let push = IdpSettings::from_pairs([url, ("mfa_type", "push")]);
+    let e = registration().build(&push, idle_deps()).unwrap_err();
+    assert_eq!(e.kind(), IdpErrorKind::Unsupported, "{e:?}");
+
+    let given = IdpSettings::from_pairs([url, ("username", "jane.doe")]).with_secrets(
+        Some(Secret::new("Fake-Passw0rd-0002")),
+        Some(Secret::new("975310")),
+    );
+    assert_debug_hides(
+        registration(),
+        &given,
+        &["Fake-Passw0rd-0002", "975310", "fake-request-0001"],
+        &["idp.example.test/sso", "jane.doe", "password_given: true"],
     );
 }

@@ -1,26 +1,19 @@
-//! Helpers shared by the test modules: the registration, fixture pages, settings, dependencies
-//! and one call that runs a login.
+//! Helpers shared by the test modules: the registration, settings, dependencies and one call
+//! that runs a login.
 
+use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
     HttpSettings, IdpDeps, IdpError, IdpRegistration, IdpSettings, SamlAssertion, registry,
 };
-use aws_runas_domain::{Secret, Timestamp};
-use aws_runas_idp_testkit::{SamlResponseBuilder, SamlRole, ScriptedPrompter};
+use aws_runas_idp_testkit::{SamlResponseBuilder, SamlRole, ScriptedPrompter, idle_http};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
-/// The user name the fixture cases log in with.
+/// The user name the tests log in with.
 pub(crate) const USER: &str = "jane.doe";
-/// The password the fixture mocks accept.
+/// The password the mocks accept.
 pub(crate) const PASSWORD: &str = "Fake-Passw0rd-For-Tests";
-/// A password the fixture mocks refuse.
-pub(crate) const WRONG_PASSWORD: &str = "Not-The-Passw0rd";
-/// The code the fixture mocks accept.
-pub(crate) const CODE: &str = "314159";
-/// A code the fixture mocks refuse.
-pub(crate) const WRONG_CODE: &str = "271828";
 
 /// The `forms` registration, from the registry of this test binary.
 pub(crate) fn registration() -> &'static IdpRegistration {
@@ -42,25 +35,6 @@ pub(crate) fn saml_response(role: &str, provider: &str) -> String {
         .base64()
 }
 
-/// A fixture page of `fixtures/idp/forms/<case>/<file>`.
-pub(crate) fn fixture(case: &str, file: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/idp/forms")
-        .join(case)
-        .join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// A fixture page with its `{{SAMLResponse}}` placeholder filled.
-pub(crate) fn saml_fixture(case: &str, file: &str, saml_response: &str) -> String {
-    let page = fixture(case, file);
-    assert!(
-        page.contains("{{SAMLResponse}}"),
-        "{case}/{file} has no placeholder"
-    );
-    page.replace("{{SAMLResponse}}", saml_response)
-}
-
 /// Settings with the URL, and the other key/value pairs.
 pub(crate) fn settings(url: &str, pairs: &[(&str, &str)]) -> IdpSettings {
     IdpSettings::from_pairs(std::iter::once((IdpSettings::URL, url)).chain(pairs.iter().copied()))
@@ -73,31 +47,13 @@ pub(crate) fn settings_for_user(url: &str, pairs: &[(&str, &str)]) -> IdpSetting
     settings(url, &all)
 }
 
-/// Settings with a password and MFA code given up front.
-pub(crate) fn with_secrets(
-    settings: IdpSettings,
-    password: Option<&str>,
-    code: Option<&str>,
-) -> IdpSettings {
-    settings.with_secrets(password.map(Secret::new), code.map(Secret::new))
-}
-
 /// Dependencies with the scripted prompter, a fixed clock, a 5 s timeout and the cookie jar.
 pub(crate) fn deps(prompter: &Arc<ScriptedPrompter>, jar: Option<&Path>) -> IdpDeps {
-    IdpDeps {
-        federation: None,
-        session: aws_runas_domain::ports::idp::IdpSession::new(),
-        browser: None,
-        prompter: prompter.clone(),
-        clock: Arc::new(FixedClock(now())),
-        http: HttpSettings {
-            timeout: Duration::from_secs(5),
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
-            cookie_jar: jar.map(PathBuf::from),
-        },
-    }
+    let http = HttpSettings {
+        cookie_jar: jar.map(PathBuf::from),
+        ..idle_http()
+    };
+    IdpDeps::new(prompter.clone(), Arc::new(FixedClock(now())), http)
 }
 
 /// Builds the adapter and logs in once.
@@ -113,11 +69,9 @@ pub(crate) async fn login(
     result
 }
 
-/// Fails when `text` holds any of the test secrets.
+/// Fails when `text` holds the test password.
 pub(crate) fn assert_no_secret(text: &str) {
-    for secret in [PASSWORD, WRONG_PASSWORD, CODE, WRONG_CODE] {
-        assert!(!text.contains(secret), "a secret shows in: {text}");
-    }
+    assert!(!text.contains(PASSWORD), "a secret shows in: {text}");
 }
 
 /// The message of an error, checked for secrets.

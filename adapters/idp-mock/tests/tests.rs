@@ -3,16 +3,15 @@
 
 use aws_runas_domain::ports::clock::{Clock, FixedClock};
 use aws_runas_domain::ports::idp::{
-    AuthUrl, HttpSettings, IdentityProvider, IdpDeps, IdpRegistration, IdpSettings, ProbeResponse,
+    AuthUrl, IdentityProvider, IdpDeps, IdpRegistration, IdpSettings, OidcRequest, ProbeResponse,
     Protocol, registry,
 };
 use aws_runas_domain::saml::SamlResponse;
 use aws_runas_domain::{Secret, Timestamp};
 use aws_runas_idp_testkit::{
-    ExpectedRegistration, ScriptedPrompter, assert_refused, assert_registration,
+    ExpectedRegistration, ScriptedPrompter, assert_refused, assert_registration, idle_http,
 };
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 // Names the crate so the linker keeps its registration.
 use aws_runas_idp_mock as _;
@@ -28,20 +27,7 @@ fn now() -> Timestamp {
 }
 
 fn deps(prompter: Arc<ScriptedPrompter>, clock: Arc<dyn Clock>) -> IdpDeps {
-    IdpDeps {
-        federation: None,
-        session: aws_runas_domain::ports::idp::IdpSession::new(),
-        browser: None,
-        prompter,
-        clock,
-        http: HttpSettings {
-            timeout: Duration::from_millis(500),
-            proxy: None,
-            no_proxy: None,
-            ca_bundle: None,
-            cookie_jar: None,
-        },
-    }
+    IdpDeps::new(prompter, clock, idle_http())
 }
 
 /// Builds the adapter from `settings`, with a prompter that fails on any question.
@@ -278,7 +264,7 @@ async fn an_oidc_login_gives_an_unsigned_token_for_the_client() {
         (IdpSettings::URL, "http://127.0.0.1/mock/oidc"),
         (IdpSettings::USERNAME, "dana"),
     ]));
-    let req = aws_runas_domain::ports::idp::OidcRequest {
+    let req = OidcRequest {
         client_id: "cli-1".into(),
         redirect_uri: "app:/callback".into(),
         scopes: vec![],

@@ -27,7 +27,7 @@ impl std::fmt::Debug for Oidc {
 /// Builds the `oidc` adapter from its settings.
 ///
 /// # Errors
-/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) as [`OidcSettings::from_idp_settings`].
+/// As [`OidcSettings::from_idp_settings`].
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let settings = OidcSettings::from_idp_settings(settings)?;
     Ok(Box::new(Oidc { settings, deps }))
@@ -35,12 +35,13 @@ pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityPr
 
 impl Oidc {
     /// The provider's endpoints from its discovery document, which this adapter cannot do
-    /// without (it knows no provider's paths).
+    /// without (it knows no provider's paths): without one, the configured URL is not an
+    /// issuer's, a configuration error.
     async fn client(&self) -> Result<OidcClient, IdpError> {
         let http = HttpClient::from_deps(&self.deps);
         let issuer = self.settings.issuer();
         let Some(endpoints) = OidcEndpoints::discover(&http, issuer).await? else {
-            return Err(IdpError::unavailable(format!(
+            return Err(IdpError::configuration(format!(
                 "the oidc identity provider at {} has no discovery document ({} was not found): \
                  the generic oidc adapter needs one; check that web_identity_auth_url is the issuer url, \
                  or choose the adapter of your provider with web_identity_provider",

@@ -1,15 +1,18 @@
-//! The adapter's settings: the issuer URL plus its own `oidc_*` keys, deserialised with serde from
-//! the `IdpSettings` key/value pairs.
+//! The adapter's settings: the issuer URL plus its own `oidc_*` keys, read with the shared
+//! [`read_settings`].
 
-use aws_runas_domain::ports::idp::{AuthUrl, IdpError, IdpSettings};
-use aws_runas_idp_support::display_url;
-use serde::Deserialize;
-use serde::de::value::{Error as ValueError, MapDeserializer};
+use aws_runas_domain::ports::idp::{IdpError, IdpSettings};
+use aws_runas_idp_support::{SettingsSpec, display_url, read_settings};
+use serde::de::{Error as _, Unexpected};
+use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::time::Duration;
 
-/// The prefix of the adapter's own keys.
-const PREFIX: &str = "oidc_";
+/// The adapter's name in its keys and messages, and what its URL is.
+const SPEC: SettingsSpec = SettingsSpec::new(
+    "oidc",
+    "web_identity_auth_url: the issuer url of the provider (where /.well-known/openid-configuration is served)",
+);
 
 /// How the login finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,17 +33,16 @@ impl OidcFlow {
     }
 }
 
-/// The raw keys, as the profile gives them.
+/// The adapter's own keys.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Raw {
-    url: String,
+struct OwnKeys {
+    #[serde(default, deserialize_with = "flow")]
+    oidc_flow: Option<OidcFlow>,
+    #[serde(default, deserialize_with = "timeout")]
+    oidc_timeout: Option<Duration>,
     #[serde(default)]
-    oidc_flow: String,
-    #[serde(default)]
-    oidc_timeout: String,
-    #[serde(default)]
-    oidc_scopes: String,
+    oidc_scopes: Option<String>,
 }
 
 /// The settings of one login through a generic OpenID provider.
@@ -49,9 +51,9 @@ struct Raw {
 /// [`IdpSettings::URL`] (the issuer, `web_identity_auth_url`) and the adapter's own keys
 /// `oidc_flow` (`browser`, the default, or `device`), `oidc_timeout` (a duration such as `3m`;
 /// unset means the support crate's default) and `oidc_scopes` (extra scopes, separated by spaces
-/// or commas). An unknown `oidc_*` key is an error naming it; keys of other namespaces and the
-/// other common keys (the user name, the MFA type: the provider's own pages handle them) are
-/// ignored.
+/// or commas). An unknown `oidc_*` key is an error naming it; keys of other namespaces are
+/// ignored, and the other common keys (the user name, the MFA type: the provider's own pages
+/// handle them) are checked but not used.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OidcSettings {
     issuer: String,
@@ -64,50 +66,17 @@ impl OidcSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, for an
-    /// unknown `oidc_*` key, an `oidc_flow` other than `browser` or `device`, or an `oidc_timeout`
-    /// that is not a positive duration; each message names the key.
+    /// A configuration error ([`IdpError::configuration`]) when the URL is missing or not
+    /// `http`/`https`, for an unknown `oidc_*` key, an `oidc_flow` other than `browser` or
+    /// `device`, or an `oidc_timeout` that is not a positive duration; each message names the
+    /// key and where it came from.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
-        if settings
-            .get(IdpSettings::URL)
-            .is_none_or(|u| u.trim().is_empty())
-        {
-            return Err(IdpError::configuration(
-                "the oidc identity provider needs web_identity_auth_url: the issuer url of the provider (where /.well-known/openid-configuration is served)",
-            ));
-        }
-        let pairs = settings
-            .iter()
-            .filter(|(k, _)| *k == IdpSettings::URL || k.starts_with(PREFIX))
-            .map(|(k, v)| (k.to_string(), v.to_string()));
-        let raw = Raw::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
-            .map_err(|e| IdpError::configuration(format!("invalid oidc settings: {e}")))?;
-        let issuer = raw.url.trim().to_string();
-        AuthUrl::parse(&issuer)?;
-        let flow = match raw.oidc_flow.trim().to_ascii_lowercase().as_str() {
-            "" | "browser" => OidcFlow::Browser,
-            "device" => OidcFlow::Device,
-            _ => {
-                return Err(IdpError::configuration(format!(
-                    "invalid oidc_flow {:?}: expected browser or device",
-                    raw.oidc_flow
-                )));
-            }
-        };
-        let timeout = match raw.oidc_timeout.trim() {
-            "" => None,
-            text => match aws_runas_domain::duration::parse_go_duration(text) {
-                Ok(secs) if secs > 0 => Some(Duration::from_secs(secs.unsigned_abs())),
-                _ => {
-                    return Err(IdpError::configuration(format!(
-                        "invalid oidc_timeout {text:?}: expected a positive duration such as 90s or 3m"
-                    )));
-                }
-            },
-        };
+        let (login, own) = read_settings::<OwnKeys>(settings, &SPEC)?.into_parts();
         let mut scopes: Vec<String> = Vec::new();
-        for s in raw
+        for s in own
             .oidc_scopes
+            .as_deref()
+            .unwrap_or_default()
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|s| !s.is_empty())
         {
@@ -116,9 +85,9 @@ impl OidcSettings {
             }
         }
         Ok(OidcSettings {
-            issuer,
-            flow,
-            timeout,
+            issuer: login.url().to_string(),
+            flow: own.oidc_flow.unwrap_or(OidcFlow::Browser),
+            timeout: own.oidc_timeout,
             scopes,
         })
     }
@@ -155,14 +124,44 @@ impl fmt::Debug for OidcSettings {
     }
 }
 
+/// `oidc_flow`: `browser` or `device`, in any case.
+fn flow<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OidcFlow>, D::Error> {
+    let text = String::deserialize(d)?;
+    [OidcFlow::Browser, OidcFlow::Device]
+        .into_iter()
+        .find(|f| f.as_str().eq_ignore_ascii_case(text.trim()))
+        .map(Some)
+        .ok_or_else(|| D::Error::invalid_value(Unexpected::Str(&text), &"browser or device"))
+}
+
+/// `oidc_timeout`: a positive Go-style duration (`90s`, `3m`) or a number of seconds.
+fn timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(d)?;
+    match aws_runas_domain::duration::parse_go_duration(text.trim()) {
+        Ok(secs) if secs > 0 => Ok(Some(Duration::from_secs(secs.unsigned_abs()))),
+        _ => Err(D::Error::invalid_value(
+            Unexpected::Str(&text),
+            &"a positive duration such as 90s or 3m",
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     const URL: &str = "https://login.example.test/tenant";
 
     fn parse(pairs: &[(&str, &str)]) -> Result<OidcSettings, IdpError> {
         OidcSettings::from_idp_settings(&IdpSettings::from_pairs(pairs.iter().copied()))
+    }
+
+    /// The message of the configuration error `pairs` make.
+    fn refused(pairs: &[(&str, &str)]) -> String {
+        let e = parse(pairs).unwrap_err();
+        assert_eq!(e.kind(), IdpErrorKind::Configuration, "{e:?}");
+        e.to_string()
     }
 
     #[test]
@@ -205,34 +204,26 @@ mod tests {
 
     #[test]
     fn bad_settings_are_named() {
-        let unknown = parse(&[("url", URL), ("oidc_scope", "email")])
-            .unwrap_err()
-            .to_string();
+        let unknown = refused(&[("url", URL), ("oidc_scope", "email")]);
         assert!(
             unknown.contains("`oidc_scope`") && unknown.contains("oidc_scopes"),
             "{unknown}"
         );
-        let missing = parse(&[("oidc_flow", "device")]).unwrap_err();
-        assert!(
-            matches!(&missing, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("web_identity_auth_url")}),
-            "{missing:?}"
-        );
-        assert!(matches!(
-            parse(&[("url", "login.example.test")]),
-            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
-        ));
-        let flow = parse(&[("url", URL), ("oidc_flow", "popup")])
-            .unwrap_err()
-            .to_string();
+        let missing = refused(&[("oidc_flow", "device")]);
+        assert!(missing.contains("web_identity_auth_url"), "{missing}");
+        let scheme = refused(&[("url", "login.example.test")]);
+        assert!(scheme.contains("`url`"), "{scheme}");
+        let flow = refused(&[("url", URL), ("oidc_flow", "popup")]);
         assert_eq!(
             flow,
-            "invalid oidc_flow \"popup\": expected browser or device"
+            "invalid oidc setting `oidc_flow` = \"popup\" from the settings given: expected browser or device"
         );
         for bad in ["soon", "0", "-5s"] {
-            let e = parse(&[("url", URL), ("oidc_timeout", bad)])
-                .unwrap_err()
-                .to_string();
-            assert!(e.starts_with("invalid oidc_timeout"), "{bad}: {e}");
+            let e = refused(&[("url", URL), ("oidc_timeout", bad)]);
+            assert!(
+                e.contains("`oidc_timeout`") && e.contains("positive duration"),
+                "{bad}: {e}"
+            );
         }
     }
 

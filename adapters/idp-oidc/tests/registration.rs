@@ -2,7 +2,7 @@
 
 use crate::{deps, oidc};
 use aws_runas_domain::Secret;
-use aws_runas_domain::ports::idp::{IdpSettings, ProbeResponse, Protocol};
+use aws_runas_domain::ports::idp::{IdpErrorKind, IdpSettings, ProbeResponse, Protocol};
 use aws_runas_idp_testkit::{
     ExpectedRegistration, ScriptedPrompter, assert_accepted, assert_refused, assert_registration,
 };
@@ -75,9 +75,11 @@ async fn saml_is_unsupported_and_named() {
         )
         .unwrap();
     let e = adapter.saml_assertion().await.unwrap_err();
+    assert_eq!(e.kind(), IdpErrorKind::Unsupported, "{e:?}");
     assert!(
-        matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported && {let m = err_.to_string(); m.contains("oidc identity provider is oidc-only")}),
-        "{e:?}"
+        e.to_string()
+            .contains("oidc identity provider is oidc-only"),
+        "{e}"
     );
 }
 

@@ -45,14 +45,7 @@ fn http_settings() -> HttpSettings {
 }
 
 fn deps(prompter: Arc<ScriptedPrompter>, browser: Option<Arc<dyn BrowserOpener>>) -> IdpDeps {
-    IdpDeps {
-        federation: None,
-        session: aws_runas_domain::ports::idp::IdpSession::new(),
-        prompter,
-        clock: Arc::new(FixedClock(now())),
-        http: http_settings(),
-        browser,
-    }
+    IdpDeps::new(prompter, Arc::new(FixedClock(now())), http_settings()).with_browser(browser)
 }
 
 /// The adapter for `mock`'s issuer with the extra `pairs`.

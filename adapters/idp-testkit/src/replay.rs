@@ -8,13 +8,14 @@
 //! only needs the conversation served (an end-to-end run of the app, say) calls [`Replay::serve`].
 
 use crate::conformance::{check_jar_file, panic_message};
-use crate::prompter::ScriptedPrompter;
+use crate::prompter::{PromptKind, ScriptedPrompter};
 use crate::registration::idle_http;
 use crate::server::{MockRequest, MockResponse, MockServer};
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{
     HttpSettings, IdpDeps, IdpErrorKind, IdpRegistration, IdpSettings, OidcRequest,
 };
+use aws_runas_domain::ports::prompter::PromptError;
 use aws_runas_domain::{Secret, Timestamp};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -72,7 +73,8 @@ struct OidcCase {
     issuer: Option<String>,
 }
 
-/// One scripted answer: `{"line": ..}` or `{"secret": ..}`, and the label it must be asked with.
+/// One scripted answer: `{"line": ..}`, `{"secret": ..}`, or `{"unanswered": "line"}` (or
+/// `"secret"`: the question fails as with no terminal), and the label it must be asked with.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Prompt {
@@ -81,7 +83,18 @@ struct Prompt {
     #[serde(default)]
     secret: Option<String>,
     #[serde(default)]
+    unanswered: Option<String>,
+    #[serde(default)]
     label: Option<String>,
+}
+
+/// A form field's expected value: the (first) value sent, or every value sent, in order (a field
+/// a form holds several times).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum FieldValue {
+    One(String),
+    All(Vec<String>),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,9 +105,12 @@ struct Exchange {
     /// Query parameters the request must carry, with these values.
     #[serde(default)]
     query: BTreeMap<String, String>,
-    /// Form fields the request must carry, with these values.
+    /// Query parameters the request must not carry.
     #[serde(default)]
-    form: BTreeMap<String, String>,
+    query_absent: Vec<String>,
+    /// Form fields the request must carry, with these values (a list: every value, in order).
+    #[serde(default)]
+    form: BTreeMap<String, FieldValue>,
     /// Form fields the request must not carry.
     #[serde(default)]
     absent: Vec<String>,
@@ -164,6 +180,9 @@ struct Expect {
     /// Texts the notices shown to the user must contain (all notices joined).
     #[serde(default)]
     notices: Vec<String>,
+    /// How many notices must be shown.
+    #[serde(default)]
+    notice_count: Option<usize>,
 }
 
 impl Case {
@@ -208,8 +227,15 @@ impl Case {
             other => out.push(format!("unknown method {other:?} (or no `oidc` section)")),
         }
         for p in &self.prompts {
-            if p.line.is_some() == p.secret.is_some() {
-                out.push("a prompt has a line or a secret".into());
+            let given = [p.line.is_some(), p.secret.is_some(), p.unanswered.is_some()];
+            if given.iter().filter(|b| **b).count() != 1 {
+                out.push("a prompt has one of a line, a secret or unanswered".into());
+            }
+            if let Some(kind) = &p.unanswered
+                && kind != "line"
+                && kind != "secret"
+            {
+                out.push(format!("`unanswered` {kind:?} is neither line nor secret"));
             }
         }
         for ex in &self.exchanges {
@@ -257,10 +283,14 @@ impl Case {
         self.prompts
             .iter()
             .fold(ScriptedPrompter::new(), |p, prompt| {
-                match (&prompt.line, &prompt.secret) {
-                    (Some(answer), _) => p.line(answer.clone()),
-                    (None, Some(answer)) => p.secret(answer.clone()),
-                    (None, None) => p,
+                match (&prompt.line, &prompt.secret, prompt.unanswered.as_deref()) {
+                    (Some(answer), ..) => p.line(answer.clone()),
+                    (None, Some(answer), _) => p.secret(answer.clone()),
+                    (None, None, Some("secret")) => {
+                        p.fail(PromptKind::Secret, PromptError::NoTerminal)
+                    }
+                    (None, None, Some(_)) => p.fail(PromptKind::Line, PromptError::NoTerminal),
+                    (None, None, None) => p,
                 }
             })
     }
@@ -398,8 +428,8 @@ impl Replay {
     /// exchange, that no exchange is left, the outcome (the SAML response of the case, the ID
     /// token the mock issued, or an error of the named kind containing the named texts), the
     /// notices, the prompts and their labels; no secret of the case in the error, the notices,
-    /// the prompt labels or the adapter's `Debug`; the cookie jar, if written, of mode 0600; no
-    /// panic; no hang.
+    /// the prompt labels, the adapter's `Debug` or a request's URL; the cookie jar, if written,
+    /// of mode 0600; no panic; no hang.
     ///
     /// # Panics
     /// With one line per failed check.
@@ -557,6 +587,26 @@ impl Replay {
                 }
             }
         }
+        if let Some(count) = expect.notice_count
+            && prompter.notices().len() != count
+        {
+            failures.push(format!(
+                "{} notices were shown, expected {count}",
+                prompter.notices().len()
+            ));
+        }
+        for r in served.server().requests() {
+            if secrets
+                .iter()
+                .any(|s| in_url(s, r.target(), r.path(), &r.query_params()))
+            {
+                failures.push(format!(
+                    "{} {} carries a secret in its URL",
+                    r.method(),
+                    redacted(r.path(), &secrets)
+                ));
+            }
+        }
         let notices = prompter.notices().join("\n");
         for text in &expect.notices {
             if !notices.contains(text.as_str()) {
@@ -649,6 +699,17 @@ fn describe_expect(e: &Expect) -> String {
         (_, _, true, _) => "an ID token".into(),
         (.., Some(kind)) => format!("an error of kind {kind}"),
         _ => "nothing".into(),
+    }
+}
+
+/// Whether `secret` travels in a request's URL (its `target`, `path` and decoded `query`):
+/// anywhere in it, or, for an all-digit code (which an id in the URL may contain by chance), as a
+/// whole query value or path segment.
+fn in_url(secret: &str, target: &str, path: &str, query: &[(String, String)]) -> bool {
+    if secret.bytes().all(|b| b.is_ascii_digit()) {
+        query.iter().any(|(_, v)| v == secret) || path.split('/').any(|s| s == secret)
+    } else {
+        target.contains(secret) || query.iter().any(|(_, v)| v.contains(secret))
     }
 }
 
@@ -864,12 +925,32 @@ impl Mock {
                 None => self.problem(format!("{got}: the query parameter {param} is missing")),
             }
         }
+        for param in &ex.query_absent {
+            if r.query_param(param).is_some() {
+                self.problem(format!(
+                    "{got}: the query parameter {param} must not be sent"
+                ));
+            }
+        }
         for (field, want) in &ex.form {
-            match r.form_value(field) {
+            let sent: Vec<String> = r
+                .form()
+                .into_iter()
+                .filter(|(name, _)| name == field)
+                .map(|(_, value)| value)
+                .collect();
+            let right = match want {
+                FieldValue::One(value) => sent.first() == Some(value),
+                FieldValue::All(values) => &sent == values,
+            };
+            if !right {
                 // Form values may be secrets: never quoted.
-                Some(v) if &v == want => {}
-                Some(_) => self.problem(format!("{got}: the field {field} has the wrong value")),
-                None => self.problem(format!("{got}: the field {field} is missing")),
+                let what = if sent.is_empty() {
+                    "is missing"
+                } else {
+                    "has the wrong value"
+                };
+                self.problem(format!("{got}: the field {field} {what}"));
             }
         }
         for field in &ex.absent {
@@ -1096,6 +1177,40 @@ mod tests {
             problems.contains("GET /: an exchange answers one of"),
             "{problems}"
         );
+    }
+
+    #[test]
+    fn codes_are_in_a_url_as_whole_values_and_passwords_anywhere() {
+        let pair = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        let ids = pair("execution", "fake00000001");
+        assert!(!in_url(
+            "000000",
+            "/login?execution=fake00000001",
+            "/login",
+            &ids
+        ));
+        let otp = pair("otp", "000000");
+        assert!(in_url("000000", "/login?otp=000000", "/login", &otp));
+        assert!(in_url(
+            "000000",
+            "/verify/000000/x",
+            "/verify/000000/x",
+            &[]
+        ));
+        let encoded = pair("q", "jane:fake pw");
+        assert!(in_url(
+            "fake pw",
+            "/login?q=jane%3Afake%20pw",
+            "/login",
+            &encoded
+        ));
+        assert!(in_url("fake-pw", "/login/fake-pw", "/login/fake-pw", &[]));
+        assert!(!in_url(
+            "fake-pw",
+            "/login?q=jane",
+            "/login",
+            &pair("q", "jane")
+        ));
     }
 
     #[test]

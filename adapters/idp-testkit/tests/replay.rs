@@ -1,7 +1,7 @@
 //! The replay harness and the registration checks, proved with the example adapter: a correct
 //! case passes, and each kind of mismatch is caught and named.
 
-use crate::example::NAME;
+use crate::example::{NAME, PASSWORD_IN_URL};
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{MfaKind, Protocol, registry};
@@ -187,6 +187,71 @@ async fn an_error_is_compared_by_kind_and_key_words() {
 }
 
 #[tokio::test]
+async fn every_value_of_a_field_and_absent_query_parameters_are_checked() {
+    let mut case = good_case();
+    case["exchanges"][2]["form"]["csrf"] = json!(["c5rf-token"]);
+    case["exchanges"][0]["query_absent"] = json!(["SAMLRequest"]);
+    assert_eq!(failures(case.clone()).await, "");
+
+    case["exchanges"][2]["form"]["csrf"] = json!(["c5rf-token", "c5rf-token"]);
+    case["exchanges"][0]["query_absent"] = json!(["RelayState"]);
+    let got = failures(case).await;
+    assert!(
+        got.contains("POST /example-idp/login: the field csrf has the wrong value"),
+        "{got}"
+    );
+    assert!(
+        got.contains("GET /example-idp/start: the query parameter RelayState must not be sent"),
+        "{got}"
+    );
+}
+
+#[tokio::test]
+async fn a_case_may_answer_with_a_page_of_another_case() {
+    let root = tempfile::tempdir().unwrap();
+    write_case(root.path(), "login", &good_case());
+    let mut case = good_case();
+    case["exchanges"][1]["page"] = json!("../login/login.html");
+    let dir = root.path().join("shared");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("case.json"), case.to_string()).unwrap();
+    std::fs::copy(root.path().join("login/saml.html"), dir.join("saml.html")).unwrap();
+    assert_eq!(replay(root.path()).run("shared").await, Ok(()));
+}
+
+#[tokio::test]
+async fn an_unanswered_question_and_the_number_of_notices_are_checked() {
+    let mut case = good_case();
+    case["prompts"] = json!([{"unanswered": "secret", "label": "Password: "}]);
+    case["exchanges"].as_array_mut().unwrap().truncate(2);
+    // The example adapter reports a question without an answer as refused credentials.
+    case["expect"] =
+        json!({"error": "bad_credentials", "contains": ["no terminal"], "notice_count": 0});
+    assert_eq!(failures(case.clone()).await, "");
+
+    case["expect"]["notice_count"] = json!(1);
+    let got = failures(case).await;
+    assert!(got.contains("0 notices were shown, expected 1"), "{got}");
+}
+
+#[tokio::test]
+async fn a_secret_sent_in_a_url_is_caught() {
+    let root = tempfile::tempdir().unwrap();
+    write_case(root.path(), "login", &good_case());
+    let got = replay(root.path())
+        .adapter(&PASSWORD_IN_URL)
+        .run("login")
+        .await
+        .unwrap_err()
+        .join("\n");
+    assert!(
+        got.contains("GET /example-idp/login carries a secret in its URL"),
+        "{got}"
+    );
+    assert!(!got.contains(PASSWORD), "no secret in a failure: {got}");
+}
+
+#[tokio::test]
 async fn a_badly_written_case_is_refused() {
     let root = tempfile::tempdir().unwrap();
     let mut case = good_case();
@@ -197,6 +262,17 @@ async fn a_badly_written_case_is_refused() {
     let message = *refused.unwrap_err().downcast::<String>().unwrap();
     assert!(
         message.contains("\"authentication\" is no error kind"),
+        "{message}"
+    );
+
+    let mut case = good_case();
+    case["prompts"] = json!([{"unanswered": "maybe"}, {"line": "jane", "secret": "x"}]);
+    write_case(root.path(), "bad-prompts", &case);
+    let refused = std::panic::catch_unwind(|| replay.serve("bad-prompts", None));
+    let message = *refused.unwrap_err().downcast::<String>().unwrap();
+    assert!(
+        message.contains("`unanswered` \"maybe\" is neither line nor secret")
+            && message.contains("a prompt has one of a line, a secret or unanswered"),
         "{message}"
     );
 }
