@@ -115,8 +115,8 @@ pub(crate) fn text_at(value: &Value, path: &str) -> Option<String> {
 /// Sends one request (no redirect followed) and reads the JSON object it answers.
 ///
 /// # Errors
-/// `Provider` for a network failure, a 5xx, or an answer that is not a JSON object (a 4xx that is
-/// not JSON is reported with its status).
+/// [`IdpError::unavailable`] for a network failure, a 5xx, or a 4xx that is not JSON (reported
+/// with its status); [`IdpError::unexpected_page`] for a success that is not a JSON object.
 pub(crate) async fn send_json(http: &HttpClient, request: HttpRequest) -> Result<Reply, IdpError> {
     let response = http.send(request).await?;
     if response.status() >= 500 {
@@ -144,7 +144,7 @@ fn parse_retry_after(text: &str) -> Option<Duration> {
 /// The origin (`scheme://host[:port]`) of a URL, where Okta's APIs live.
 ///
 /// # Errors
-/// `InvalidConfiguration` for a URL without a host.
+/// A configuration error ([`IdpError::configuration`]) for a URL without a host.
 pub(crate) fn origin(url: &str) -> Result<String, IdpError> {
     let parsed = url::Url::parse(url).map_err(|e| {
         IdpError::configuration(format!("invalid okta url {}: {e}", display_url(url)))
@@ -161,7 +161,7 @@ pub(crate) fn origin(url: &str) -> Result<String, IdpError> {
 /// `url` with `name=value` added to its query, keeping the query it already has.
 ///
 /// # Errors
-/// `InvalidConfiguration` for a URL that does not parse.
+/// A configuration error ([`IdpError::configuration`]) for a URL that does not parse.
 pub(crate) fn with_query(url: &str, name: &str, value: &str) -> Result<String, IdpError> {
     let mut parsed = url::Url::parse(url).map_err(|e| {
         IdpError::configuration(format!("invalid okta url {}: {e}", display_url(url)))
@@ -173,6 +173,7 @@ pub(crate) fn with_query(url: &str, name: &str, value: &str) -> Result<String, I
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
     use serde_json::json;
 
     #[test]
@@ -238,7 +239,10 @@ mod tests {
             origin("https://Example.okta.com:8443/home/amazon_aws/0oa/272?x=1").unwrap(),
             "https://example.okta.com:8443"
         );
-        assert!(origin("nope").is_err());
+        assert_eq!(
+            origin("nope").unwrap_err().kind(),
+            IdpErrorKind::Configuration
+        );
         assert_eq!(
             with_query(
                 "https://example.okta.com/home/amazon_aws/0oa/272?fromHome=true",

@@ -22,6 +22,8 @@ const PUSH_POLL: Duration = Duration::from_secs(2);
 
 const POSTING_PASSWORD: &str = "posting the user name and password to /api/v1/authn";
 const POSTING_CODE: &str = "posting the one-time code";
+/// The question for a one-time code.
+pub(crate) const CODE_LABEL: &str = "MFA code: ";
 const SENDING_CODE: &str = "asking okta to send a one-time code";
 const STARTING_PUSH: &str = "starting the okta verify push";
 const POLLING_PUSH: &str = "polling the okta verify push";
@@ -60,8 +62,8 @@ pub(crate) fn api_request(url: &str, json: String, step: &str) -> HttpRequest {
 /// # Errors
 /// As [`Login::walk`](crate::login::Login::walk).
 pub(crate) async fn sign_in(login: &Login, progress: &mut Progress) -> Result<Session, IdpError> {
-    let username = login.username(progress)?;
-    let password = login.password(progress)?;
+    let username = login.answers().username()?;
+    let password = login.answers().password()?;
     let url = format!("{}/api/v1/authn", login.base()?);
     let request = api_request(
         &url,
@@ -74,7 +76,7 @@ pub(crate) async fn sign_in(login: &Login, progress: &mut Progress) -> Result<Se
     let reply = api::send_json(login.http(), request).await?;
     progress.password_sent = true;
     if let Some(e) = reply.api_error() {
-        return Err(primary_error(login, progress, &reply, &e));
+        return Err(primary_error(login, &reply, &e));
     }
     let mut tx = reply.value;
     for _ in 0..MAX_STATES {
@@ -83,14 +85,14 @@ pub(crate) async fn sign_in(login: &Login, progress: &mut Progress) -> Result<Se
         match status.as_str() {
             "SUCCESS" => {
                 let token = text(&tx, "sessionToken").ok_or_else(|| {
-                    IdpError::unavailable(format!(
+                    IdpError::unexpected_page(format!(
                         "okta answered SUCCESS without a sessionToken at {}",
                         display_url(&url)
                     ))
                 })?;
                 return Ok(Session::Token(Secret::new(token)));
             }
-            "MFA_REQUIRED" => match verify_factor(login, progress, &tx).await? {
+            "MFA_REQUIRED" => match verify_factor(login, &tx).await? {
                 Next::Transaction(next) => tx = next,
                 Next::Session(session) => return Ok(session),
             },
@@ -112,46 +114,43 @@ pub(crate) async fn sign_in(login: &Login, progress: &mut Progress) -> Result<Se
                 )
                 .await?;
                 if let Some(e) = reply.api_error() {
-                    return Err(IdpError::unavailable(format!(
-                        "okta refused to skip the password-expiry warning at {}: {}",
-                        display_url(&skip),
-                        e.describe()
-                    )));
+                    return Err(refused(&reply, &e, SKIPPING_WARNING));
                 }
                 tx = reply.value;
             }
             "LOCKED_OUT" => {
                 return Err(IdpError::bad_credentials(format!(
                     "the okta account of {} is locked out (LOCKED_OUT); unlock it at {} or ask an okta administrator",
-                    login.who(progress),
+                    login.answers().who(),
                     display_url(&login.base()?)
                 )));
             }
+            // Changing a password and enrolling a factor are flows for a browser.
             "PASSWORD_EXPIRED" => {
-                return Err(IdpError::bad_credentials(format!(
-                    "the okta password of {} has expired (PASSWORD_EXPIRED); change it in a browser at {}",
-                    login.who(progress),
+                return Err(IdpError::unsupported(format!(
+                    "the okta password of {} has expired (PASSWORD_EXPIRED), and this adapter cannot change it; change it in a browser at {}",
+                    login.answers().who(),
                     display_url(&login.base()?)
                 )));
             }
             "MFA_ENROLL" | "MFA_ENROLL_ACTIVATE" => {
-                return Err(IdpError::bad_credentials(format!(
-                    "okta wants {} to set up a second factor first ({status}); do that in a browser at {}",
-                    login.who(progress),
+                return Err(IdpError::unsupported(format!(
+                    "okta wants {} to set up a second factor first ({status}), which this adapter cannot do; do that in a browser at {}",
+                    login.answers().who(),
                     display_url(&login.base()?)
                 )));
             }
             _ => return Err(unexpected_status(&status, &url)),
         }
     }
-    Err(IdpError::unavailable(format!(
+    Err(IdpError::unexpected_page(format!(
         "the okta sign-in at {} did not finish within {MAX_STATES} steps",
         display_url(&url)
     )))
 }
 
 fn unexpected_status(status: &str, url: &str) -> IdpError {
-    IdpError::unavailable(format!(
+    IdpError::unexpected_page(format!(
         "okta answered the authentication status {status:?} at {}, which this adapter does not handle",
         display_url(url)
     ))
@@ -159,8 +158,8 @@ fn unexpected_status(status: &str, url: &str) -> IdpError {
 
 /// The error for a refused primary authentication: never retried, so that the account does not
 /// get locked.
-fn primary_error(login: &Login, progress: &Progress, reply: &Reply, e: &ApiError) -> IdpError {
-    let who = login.who(progress);
+fn primary_error(login: &Login, reply: &Reply, e: &ApiError) -> IdpError {
+    let who = login.answers().who();
     let url = display_url(&reply.url);
     match (reply.status, e.code.as_str()) {
         (401, _) | (_, "E0000004") => IdpError::bad_credentials(format!(
@@ -185,8 +184,21 @@ fn primary_error(login: &Login, progress: &Progress, reply: &Reply, e: &ApiError
 
 fn state_token(tx: &Value) -> Result<String, IdpError> {
     text(tx, "stateToken").ok_or_else(|| {
-        IdpError::unavailable("okta answered an authentication transaction without a stateToken")
+        IdpError::unexpected_page(
+            "okta answered an authentication transaction without a stateToken",
+        )
     })
+}
+
+/// The error for an authn API error object Okta answered at `step`: an error status.
+pub(crate) fn refused(reply: &Reply, e: &ApiError, step: &str) -> IdpError {
+    IdpError::unavailable(format!(
+        "okta answered {} with http status {}: {}",
+        display_url(&reply.url),
+        reply.status,
+        e.describe()
+    ))
+    .at_step(step)
 }
 
 /// What verifying a factor led to.
@@ -257,17 +269,13 @@ pub(crate) fn factors(tx: &Value) -> Vec<Factor> {
 }
 
 /// Chooses a factor by `mfa_type` and verifies it.
-async fn verify_factor(
-    login: &Login,
-    progress: &mut Progress,
-    tx: &Value,
-) -> Result<Next, IdpError> {
+async fn verify_factor(login: &Login, tx: &Value) -> Result<Next, IdpError> {
     let all = factors(tx);
     let offers: Vec<Offer> = all.iter().map(Factor::offer).collect();
     let chosen = factors::choose(
         &offers,
-        login.settings().mfa(),
-        login.has_code_up_front(progress),
+        login.settings().mfa_type(),
+        login.answers().has_code_up_front(),
     )?;
     let factor = &all[chosen];
     log::debug!(
@@ -280,13 +288,13 @@ async fn verify_factor(
         Kind::Push => verify_push(login, &token, factor)
             .await
             .map(Next::Transaction),
-        Kind::Code => verify_code(login, progress, &token, &factor.verify)
+        Kind::Code => verify_code(login, &token, &factor.verify)
             .await
             .map(Next::Transaction),
-        Kind::Sent(channel) => verify_sent(login, progress, &token, factor, channel)
+        Kind::Sent(channel) => verify_sent(login, &token, factor, channel)
             .await
             .map(Next::Transaction),
-        Kind::Duo => duo::verify(login, progress, &token, factor).await,
+        Kind::Duo => duo::verify(login, &token, factor).await,
         Kind::Password | Kind::Unsupported => Err(IdpError::unsupported(format!(
             "okta factor {} ({}) is not supported; supported: {}",
             factor.factor_type,
@@ -297,16 +305,11 @@ async fn verify_factor(
 }
 
 /// Posts codes to `href` until Okta accepts one, [`MAX_CODES`] at most.
-async fn verify_code(
-    login: &Login,
-    progress: &mut Progress,
-    token: &str,
-    href: &str,
-) -> Result<Value, IdpError> {
+async fn verify_code(login: &Login, token: &str, href: &str) -> Result<Value, IdpError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let code = login.code(progress)?;
+        let code = login.answers().code(CODE_LABEL)?;
         let reply = api::send_json(
             login.http(),
             api_request(
@@ -322,19 +325,14 @@ async fn verify_code(
         let Some(e) = reply.api_error() else {
             return Ok(reply.value);
         };
-        let refused = reply.status == 403 || matches!(e.code.as_str(), "E0000068" | "E0000082");
-        if !refused {
-            return Err(IdpError::unavailable(format!(
-                "okta refused the one-time code at {} (http status {}): {}",
-                display_url(href),
-                reply.status,
-                e.describe()
-            )));
+        let wrong_code = reply.status == 403 || matches!(e.code.as_str(), "E0000068" | "E0000082");
+        if !wrong_code {
+            return Err(refused(&reply, &e, POSTING_CODE));
         }
         if attempt >= MAX_CODES {
-            return Err(IdpError::bad_credentials(format!(
+            return Err(IdpError::mfa_rejected(format!(
                 "okta refused {MAX_CODES} one-time codes of {} at {}: {}",
-                login.who(progress),
+                login.answers().who(),
                 display_url(href),
                 e.describe()
             )));
@@ -349,7 +347,6 @@ async fn verify_code(
 /// Asks Okta to send a code (SMS, voice call, e-mail), then posts what the user types.
 async fn verify_sent(
     login: &Login,
-    progress: &mut Progress,
     token: &str,
     factor: &Factor,
     channel: Channel,
@@ -388,15 +385,11 @@ async fn verify_sent(
             factor.verify.clone()
         }
         Some(e) => {
-            return Err(IdpError::unavailable(format!(
-                "okta could not send a one-time code {} at {}: {}",
-                channel.by(),
-                display_url(&factor.verify),
-                e.describe()
-            )));
+            let step = format!("{SENDING_CODE} {}", channel.by());
+            return Err(refused(&reply, &e, &step));
         }
     };
-    verify_code(login, progress, token, &next).await
+    verify_code(login, token, &next).await
 }
 
 /// The number to tap in Okta Verify, when the push has a number challenge.
@@ -413,17 +406,12 @@ pub(crate) fn push_what(number: Option<&str>) -> String {
 }
 
 /// What one push answer says.
-fn push_state(reply: &Reply, href: &str) -> Result<Poll<Value>, IdpError> {
+fn push_state(reply: &Reply, step: &str) -> Result<Poll<Value>, IdpError> {
     if let Some(e) = reply.api_error() {
         if reply.status == 429 {
             return Ok(Poll::Pending(reply.pause(None)));
         }
-        return Err(IdpError::unavailable(format!(
-            "okta refused to check the push at {} (http status {}): {}",
-            display_url(href),
-            reply.status,
-            e.describe()
-        )));
+        return Err(refused(reply, &e, step));
     }
     let status = text(&reply.value, "status").unwrap_or_default();
     if !status.eq_ignore_ascii_case("MFA_CHALLENGE") {
@@ -437,16 +425,17 @@ fn push_state(reply: &Reply, href: &str) -> Result<Poll<Value>, IdpError> {
         .unwrap_or_default();
     match result.as_str() {
         "WAITING" | "CHALLENGE" => Ok(Poll::Pending(reply.pause(None))),
-        "REJECTED" => Err(IdpError::bad_credentials(format!(
+        "REJECTED" => Err(IdpError::mfa_rejected(format!(
             "the okta verify push was rejected on the phone{message}"
         ))),
-        "TIMEOUT" => Err(IdpError::bad_credentials(format!(
+        "TIMEOUT" => Err(IdpError::mfa_timeout(format!(
             "the okta verify push expired before it was approved{message}; run the command again"
         ))),
-        other => Err(IdpError::unavailable(format!(
+        other => Err(IdpError::unexpected_page(format!(
             "okta answered the push with the unexpected factorResult {other:?}{message} at {}",
-            display_url(href)
-        ))),
+            display_url(&reply.url)
+        ))
+        .at_step(step)),
     }
 }
 
@@ -461,7 +450,7 @@ async fn verify_push(login: &Login, token: &str, factor: &Factor) -> Result<Valu
         api_request(&factor.verify, verify.clone(), STARTING_PUSH),
     )
     .await?;
-    if let Poll::Ready(next) = push_state(&first, &factor.verify)? {
+    if let Poll::Ready(next) = push_state(&first, STARTING_PUSH)? {
         return Ok(next);
     }
     let number = correct_answer(&first.value);
@@ -478,7 +467,6 @@ async fn verify_push(login: &Login, token: &str, factor: &Factor) -> Result<Valu
     wait_for(login.prompter().as_ref(), &wait, || {
         let (http, prompter, shown) = (http.clone(), prompter.clone(), shown.clone());
         let request = api_request(&poll_href, verify.clone(), POLLING_PUSH);
-        let href = poll_href.clone();
         async move {
             let reply = api::send_json(&http, request).await?;
             // A number challenge that appears only now is shown now.
@@ -491,7 +479,7 @@ async fn verify_push(login: &Login, token: &str, factor: &Factor) -> Result<Valu
                     *seen = Some(n);
                 }
             }
-            push_state(&reply, &href)
+            push_state(&reply, POLLING_PUSH)
         }
     })
     .await
@@ -500,6 +488,7 @@ async fn verify_push(login: &Login, token: &str, factor: &Factor) -> Result<Valu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
     use serde_json::json;
 
     fn reply(status: u16, value: Value) -> Reply {
@@ -543,28 +532,30 @@ mod tests {
                    "_embedded": {"factor": {"_embedded": {"challenge": {"correctAnswer": 42}}}}}),
         );
         assert_eq!(correct_answer(&waiting.value).as_deref(), Some("42"));
-        assert!(matches!(
-            push_state(&waiting, "h").unwrap(),
+        assert_eq!(
+            push_state(&waiting, POLLING_PUSH).unwrap(),
             Poll::Pending(None)
-        ));
-        let rejected = reply(
-            200,
-            json!({"status": "MFA_CHALLENGE", "factorResult": "REJECTED"}),
         );
-        assert!(matches!(
-            push_state(&rejected, "h"),
-            Err(err_) if err_.is_authentication() && {let m = err_.to_string(); m.contains("rejected")}
-        ));
-        let timeout = reply(
-            200,
-            json!({"status": "MFA_CHALLENGE", "factorResult": "TIMEOUT"}),
-        );
-        assert!(matches!(
-            push_state(&timeout, "h"),
-            Err(err_) if err_.is_authentication() && {let m = err_.to_string(); m.contains("expired")}
-        ));
+        let refusal = |value: Value| push_state(&reply(200, value), POLLING_PUSH).unwrap_err();
+
+        let rejected = refusal(json!({"status": "MFA_CHALLENGE", "factorResult": "REJECTED"}));
+        assert_eq!(rejected.kind(), IdpErrorKind::MfaRejected, "{rejected:?}");
+        assert!(rejected.to_string().contains("rejected"), "{rejected}");
+
+        let timeout = refusal(json!({"status": "MFA_CHALLENGE", "factorResult": "TIMEOUT"}));
+        assert_eq!(timeout.kind(), IdpErrorKind::MfaTimeout, "{timeout:?}");
+        assert!(timeout.to_string().contains("expired"), "{timeout}");
+
+        let odd = refusal(json!({"status": "MFA_CHALLENGE", "factorResult": "CANCELLED"}));
+        assert_eq!(odd.kind(), IdpErrorKind::UnexpectedPage, "{odd:?}");
+        assert_eq!(odd.step(), Some(POLLING_PUSH));
+        assert!(odd.to_string().contains("\"CANCELLED\""), "{odd}");
+
         let success = reply(200, json!({"status": "SUCCESS", "sessionToken": "x"}));
-        assert!(matches!(push_state(&success, "h").unwrap(), Poll::Ready(_)));
+        assert!(matches!(
+            push_state(&success, POLLING_PUSH).unwrap(),
+            Poll::Ready(_)
+        ));
         let limited = Reply {
             retry_after: Some(Duration::from_secs(3)),
             ..reply(
@@ -572,10 +563,25 @@ mod tests {
                 json!({"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit due to too many requests."}),
             )
         };
-        assert!(matches!(
-            push_state(&limited, "h").unwrap(),
-            Poll::Pending(Some(d)) if d == Duration::from_secs(3)
-        ));
+        assert_eq!(
+            push_state(&limited, POLLING_PUSH).unwrap(),
+            Poll::Pending(Some(Duration::from_secs(3)))
+        );
+        let refused = push_state(
+            &reply(
+                403,
+                json!({"errorCode": "E0000011", "errorSummary": "Invalid token provided"}),
+            ),
+            POLLING_PUSH,
+        )
+        .unwrap_err();
+        assert_eq!(refused.kind(), IdpErrorKind::Unavailable, "{refused:?}");
+        assert_eq!(refused.step(), Some(POLLING_PUSH));
+        let m = refused.to_string();
+        assert!(
+            m.contains("http status 403") && m.contains("Invalid token provided (E0000011)"),
+            "{m}"
+        );
         assert_eq!(
             push_what(Some("42")),
             "approve the sign-in in Okta Verify by tapping 42"

@@ -8,11 +8,12 @@
 //! browser back to Okta with a session cookie.
 
 use crate::api::{self, text_at};
-use crate::authn::{Factor, Next, api_request};
-use crate::login::{Login, Progress, Session};
-use crate::settings::MfaChoice;
+use crate::authn::{CODE_LABEL, Factor, Next, api_request, refused};
+use crate::login::{Login, Session};
 use aws_runas_domain::ports::idp::IdpError;
-use aws_runas_idp_support::{Form, HttpRequest, Poll, Wait, display_url, wait_for};
+use aws_runas_idp_support::{
+    Form, HttpRequest, LoginAnswers, MfaChoice, Poll, Wait, display_url, wait_for,
+};
 use std::time::Duration;
 
 /// The pause between two status checks when Duo names none.
@@ -37,22 +38,15 @@ const EXITING: &str = "returning from duo to okta";
 /// Verifies a Duo factor through the Universal Prompt; the session ends up in the cookie jar.
 ///
 /// # Errors
-/// `Unsupported` for Duo's traditional prompt; `Authentication` when Duo denies the sign-in;
-/// `Provider` for pages nobody knows.
-pub(crate) async fn verify(
-    login: &Login,
-    progress: &mut Progress,
-    token: &str,
-    factor: &Factor,
-) -> Result<Next, IdpError> {
+/// [`IdpError::unsupported`] for Duo's traditional prompt; [`IdpError::mfa_rejected`] when Duo
+/// denies the sign-in; [`IdpError::mfa_timeout`] when the push expires or the wait runs out;
+/// [`IdpError::unexpected_page`] for pages nobody knows; [`IdpError::unavailable`] for network
+/// failures and error answers.
+pub(crate) async fn verify(login: &Login, token: &str, factor: &Factor) -> Result<Next, IdpError> {
     let verify = serde_json::json!({ "stateToken": token }).to_string();
     let reply = api::send_json(login.http(), api_request(&factor.verify, verify, STARTING)).await?;
     if let Some(e) = reply.api_error() {
-        return Err(IdpError::unavailable(format!(
-            "okta refused to start the duo verification at {}: {}",
-            display_url(&factor.verify),
-            e.describe()
-        )));
+        return Err(refused(&reply, &e, STARTING));
     }
     if let Some(host) = text_at(&reply.value, "_embedded/factor/_embedded/verification/host") {
         return Err(IdpError::unsupported(format!(
@@ -61,7 +55,7 @@ pub(crate) async fn verify(
         )));
     }
     let Some(next) = text_at(&reply.value, "_links/next/href") else {
-        return Err(IdpError::unavailable(format!(
+        return Err(IdpError::unexpected_page(format!(
             "okta answered the duo factor at {} without a link to the duo prompt",
             display_url(&factor.verify)
         )));
@@ -81,10 +75,10 @@ pub(crate) async fn verify(
     };
     let origin = api::origin(page.url())?;
 
-    let passcode = match login.settings().mfa() {
+    let passcode = match login.settings().mfa_type() {
         MfaChoice::Code => true,
         MfaChoice::Push => false,
-        MfaChoice::Auto | MfaChoice::None => login.has_code_up_front(progress),
+        MfaChoice::Auto | MfaChoice::None => login.answers().has_code_up_front(),
     };
     let duo_factor = if passcode { "Passcode" } else { "Duo Push" };
     let mut fields = login_fields(form);
@@ -94,7 +88,7 @@ pub(crate) async fn verify(
     fields.push(("factor".into(), duo_factor.into()));
     fields.push(("postAuthDestination".into(), "OIDC_EXIT".into()));
     let step = if passcode {
-        let code = login.code(progress)?;
+        let code = login.answers().code(CODE_LABEL)?;
         fields.push(("passcode".into(), code.expose().to_string()));
         "posting the duo passcode"
     } else {
@@ -108,17 +102,20 @@ pub(crate) async fn verify(
             .step(step),
     )
     .await?;
-    let txid = match (
-        api::text(&started.value, "stat").as_deref(),
-        text_at(&started.value, "response/txid"),
-    ) {
+    let stat = api::text(&started.value, "stat");
+    let txid = match (stat.as_deref(), text_at(&started.value, "response/txid")) {
         (Some("OK"), Some(txid)) => txid,
-        _ => {
-            return Err(IdpError::unavailable(format!(
+        (stat, _) => {
+            let message = format!(
                 "duo did not start the {duo_factor} at {}{}",
                 display_url(&started.url),
-                duo_message(&started.value)
-            )));
+                duo_message(&started.value, login.answers())
+            );
+            // Duo's own failure answer, or an answer without the transaction to follow.
+            return Err(match stat {
+                Some("OK") => IdpError::unexpected_page(message),
+                _ => IdpError::unavailable(message),
+            });
         }
     };
 
@@ -133,6 +130,7 @@ pub(crate) async fn verify(
         bound: login.settings().mfa_wait(),
     };
     let client = http.clone();
+    let answers = login.answers();
     wait_for(login.prompter().as_ref(), &wait, || {
         let client = client.clone();
         let request = HttpRequest::post(status_url.clone())
@@ -141,7 +139,7 @@ pub(crate) async fn verify(
             .step(STATUS);
         async move {
             let reply = api::send_json(&client, request).await?;
-            duo_status(&reply)
+            duo_status(&reply, answers)
         }
     })
     .await?;
@@ -196,23 +194,23 @@ fn device(form: &Form) -> String {
         .unwrap_or_else(|| "phone1".to_string())
 }
 
-/// `: "<Duo's message>"`, or nothing.
-fn duo_message(value: &serde_json::Value) -> String {
-    api::text(value, "message")
+/// `: "<Duo's message>"`, or nothing (also when it would show a secret of the login).
+fn duo_message(value: &serde_json::Value, answers: &LoginAnswers) -> String {
+    let message = api::text(value, "message")
         .or_else(|| text_at(value, "response/reason"))
         .or_else(|| text_at(value, "response/status"))
-        .map(|m| format!(": {m:?}"))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    answers.quote(&message)
 }
 
 /// What one status answer says.
-fn duo_status(reply: &api::Reply) -> Result<Poll<()>, IdpError> {
+fn duo_status(reply: &api::Reply, answers: &LoginAnswers) -> Result<Poll<()>, IdpError> {
     let value = &reply.value;
     if api::text(value, "stat").as_deref() != Some("OK") {
         return Err(IdpError::unavailable(format!(
             "duo could not report the status at {}{}",
             display_url(&reply.url),
-            duo_message(value)
+            duo_message(value, answers)
         )));
     }
     let code = text_at(value, "response/status_code")
@@ -223,13 +221,13 @@ fn duo_status(reply: &api::Reply) -> Result<Poll<()>, IdpError> {
         .to_ascii_uppercase();
     match (code.as_str(), result.as_str()) {
         ("allow", _) | (_, "SUCCESS") => Ok(Poll::Ready(())),
-        ("timeout", _) => Err(IdpError::bad_credentials(format!(
+        ("timeout", _) => Err(IdpError::mfa_timeout(format!(
             "the duo verification expired before it was approved{}; run the command again",
-            duo_message(value)
+            duo_message(value, answers)
         ))),
-        ("deny" | "fraud", _) | (_, "FAILURE") => Err(IdpError::bad_credentials(format!(
+        ("deny" | "fraud", _) | (_, "FAILURE") => Err(IdpError::mfa_rejected(format!(
             "duo denied the sign-in{}",
-            duo_message(value)
+            duo_message(value, answers)
         ))),
         _ => Ok(Poll::Pending(reply.pause(Some(DUO_POLL)))),
     }
@@ -238,8 +236,12 @@ fn duo_status(reply: &api::Reply) -> Result<Poll<()>, IdpError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::Secret;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
     use aws_runas_idp_support::HtmlPage;
+    use aws_runas_idp_testkit::ScriptedPrompter;
     use serde_json::json;
+    use std::sync::Arc;
 
     #[test]
     fn the_login_form_is_reduced_to_its_own_fields() {
@@ -272,31 +274,53 @@ mod tests {
 
     #[test]
     fn statuses() {
-        let reply = |v| api::Reply {
-            status: 200,
-            url: "https://api-fake0001.duosecurity.com/frame/v4/status".into(),
-            value: v,
-            retry_after: None,
+        let answers = LoginAnswers::new(
+            Arc::new(ScriptedPrompter::new()),
+            None,
+            None,
+            Some(Secret::new("271828")),
+        );
+        let status = |v| {
+            let reply = api::Reply {
+                status: 200,
+                url: "https://api-fake0001.duosecurity.com/frame/v4/status".into(),
+                value: v,
+                retry_after: None,
+            };
+            duo_status(&reply, &answers)
         };
-        assert!(matches!(
-            duo_status(&reply(
-                json!({"stat": "OK", "response": {"status_code": "pushed"}})
-            )),
-            Ok(Poll::Pending(Some(_)))
-        ));
-        assert!(matches!(
-            duo_status(&reply(
+        assert_eq!(
+            status(json!({"stat": "OK", "response": {"status_code": "pushed"}})).unwrap(),
+            Poll::Pending(Some(DUO_POLL))
+        );
+        assert_eq!(
+            status(
                 json!({"stat": "OK", "response": {"status_code": "allow", "result": "SUCCESS"}})
-            )),
-            Ok(Poll::Ready(()))
-        ));
-        assert!(matches!(
-            duo_status(&reply(json!({"stat": "OK", "response": {"status_code": "deny", "result": "FAILURE", "reason": "User mistake"}}))),
-            Err(err_) if err_.is_authentication() && {let m = err_.to_string(); m.contains("User mistake")}
-        ));
-        assert!(matches!(
-            duo_status(&reply(json!({"stat": "FAIL", "message": "Unknown transaction"}))),
-            Err(err_) if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); m.contains("Unknown transaction")}
-        ));
+            )
+            .unwrap(),
+            Poll::Ready(())
+        );
+
+        let denied = status(json!({"stat": "OK", "response": {"status_code": "deny", "result": "FAILURE", "reason": "User mistake"}}))
+            .unwrap_err();
+        assert_eq!(denied.kind(), IdpErrorKind::MfaRejected, "{denied:?}");
+        assert!(denied.to_string().contains("\"User mistake\""), "{denied}");
+
+        let expired =
+            status(json!({"stat": "OK", "response": {"status_code": "timeout"}})).unwrap_err();
+        assert_eq!(expired.kind(), IdpErrorKind::MfaTimeout, "{expired:?}");
+
+        let failed = status(json!({"stat": "FAIL", "message": "Unknown transaction"})).unwrap_err();
+        assert_eq!(failed.kind(), IdpErrorKind::Unavailable, "{failed:?}");
+        assert!(
+            failed.to_string().contains("Unknown transaction"),
+            "{failed}"
+        );
+
+        // Duo echoing the passcode: the reason is left out.
+        let echoed = status(json!({"stat": "OK", "response": {"status_code": "deny", "reason": "passcode 271828 is wrong"}}))
+            .unwrap_err();
+        assert_eq!(echoed.kind(), IdpErrorKind::MfaRejected, "{echoed:?}");
+        assert!(!echoed.to_string().contains("271828"), "{echoed}");
     }
 }

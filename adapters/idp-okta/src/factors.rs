@@ -1,8 +1,8 @@
 //! Choosing a second factor among those Okta offers, the same way for the authn API (factors) and
 //! the IDX API (authenticators and their methods), following `mfa_type`.
 
-use crate::settings::MfaChoice;
 use aws_runas_domain::ports::idp::IdpError;
+use aws_runas_idp_support::MfaChoice;
 
 /// What the adapter can do with one offered factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +95,9 @@ fn rank(kind: Kind, mfa: MfaChoice, code_up_front: bool) -> Option<u8> {
 /// Ties go to the offer Okta lists first.
 ///
 /// # Errors
-/// `Unsupported` when no offer is one the adapter can answer, listing what Okta offered and what
-/// the adapter supports; `InvalidConfiguration` when `mfa_type` excludes every usable offer.
+/// [`IdpError::unsupported`] when no offer is one the adapter can answer, listing what Okta
+/// offered and what the adapter supports; [`IdpError::configuration`] when `mfa_type` excludes
+/// every usable offer.
 pub(crate) fn choose(
     offers: &[Offer],
     mfa: MfaChoice,
@@ -129,8 +130,7 @@ pub(crate) fn choose(
             _ => "one-time-code",
         };
         Err(IdpError::configuration(format!(
-            "mfa_type is {} but okta offers no {wanted} factor (offered: {offered}); set mfa_type to auto",
-            mfa.as_str()
+            "mfa_type is {mfa} but okta offers no {wanted} factor (offered: {offered}); set mfa_type to auto"
         )))
     } else {
         Err(IdpError::unsupported(format!(
@@ -142,6 +142,7 @@ pub(crate) fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     fn offer(kind: Kind, name: &str) -> Offer {
         Offer {
@@ -182,17 +183,24 @@ mod tests {
             offer(Kind::Unsupported, "webauthn (FIDO)"),
         ];
         let e = choose(&o, MfaChoice::Auto, false).unwrap_err();
+        assert_eq!(e.kind(), IdpErrorKind::Unsupported, "{e:?}");
+        let m = e.to_string();
         assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported && {let m = err_.to_string(); m.contains("question (OKTA), webauthn (FIDO)") && m.contains("Okta Verify push")}),
-            "{e:?}"
+            m.contains("question (OKTA), webauthn (FIDO)") && m.contains("Okta Verify push"),
+            "{m}"
         );
+
         let push_only = vec![offer(Kind::Code, "token:hotp (OKTA)")];
         let e = choose(&push_only, MfaChoice::Push, false).unwrap_err();
+        assert_eq!(e.kind(), IdpErrorKind::Configuration, "{e:?}");
+        let m = e.to_string();
         assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("mfa_type is push") && m.contains("token:hotp (OKTA)")}),
-            "{e:?}"
+            m.contains("mfa_type is push") && m.contains("token:hotp (OKTA)"),
+            "{m}"
         );
+
         let e = choose(&[], MfaChoice::Code, false).unwrap_err();
+        assert_eq!(e.kind(), IdpErrorKind::Unsupported, "{e:?}");
         assert!(e.to_string().contains("offered: nothing"), "{e}");
     }
 }

@@ -6,12 +6,12 @@
 //! `challenge-poll`, …), each with its `href`. The walk answers them one by one until the response
 //! carries `success`, whose link turns the sign-in into a session.
 //!
-//! Out of reach (an `Unsupported` or `Authentication` error says so): Okta FastPass and WebAuthn
-//! (they need the device), Duo and other external identity providers as authenticators (they
-//! need a browser), enrolling a new authenticator, and password changes.
+//! Out of reach (an unsupported error says so): Okta FastPass and WebAuthn (they need the
+//! device), Duo and other external identity providers as authenticators (they need a browser),
+//! enrolling a new authenticator, and password changes.
 
 use crate::api::{self, ION, Reply, text, text_at};
-use crate::authn::push_what;
+use crate::authn::{CODE_LABEL, push_what, refused};
 use crate::factors::{self, Channel, Kind, Offer};
 use crate::login::{Login, MAX_CODES, Progress, Session};
 use aws_runas_domain::ports::idp::IdpError;
@@ -162,7 +162,7 @@ fn state_handle(v: &Value, rem: &Remediation<'_>) -> Result<String, IdpError> {
         .and_then(|f| text(f, "value"))
         .or_else(|| text(v, "stateHandle"))
         .ok_or_else(|| {
-            IdpError::unavailable(format!(
+            IdpError::unexpected_page(format!(
                 "the identity engine answered the remediation {} without a stateHandle",
                 rem.name
             ))
@@ -414,8 +414,8 @@ struct Walk {
     pending_push: bool,
     /// The authenticator whose code was last sent, and how many codes went to it.
     answered: Option<(String, usize)>,
-    /// The last authenticator chosen, for messages.
-    chosen: Option<String>,
+    /// The last authenticator chosen: what it is, and its name for messages.
+    chosen: Option<Offer>,
 }
 
 fn request(href: &str, body: String, step: &str) -> HttpRequest {
@@ -427,15 +427,10 @@ fn request(href: &str, body: String, step: &str) -> HttpRequest {
 
 async fn post(login: &Login, href: &str, body: String, step: &str) -> Result<Reply, IdpError> {
     let reply = api::send_json(login.http(), request(href, body, step)).await?;
-    if let Some(e) = reply.api_error() {
-        return Err(IdpError::unavailable(format!(
-            "the okta identity engine refused the request at {} during {step} (http status {}): {}",
-            display_url(href),
-            reply.status,
-            e.describe()
-        )));
+    match reply.api_error() {
+        Some(e) => Err(refused(&reply, &e, step)),
+        None => Ok(reply),
     }
-    Ok(reply)
 }
 
 /// Signs in through the IDX API, starting from the sign-in page's `stateToken`.
@@ -463,7 +458,7 @@ pub(crate) async fn sign_in(
         }
         reply = step(login, progress, &mut walk, &reply).await?;
     }
-    Err(IdpError::unavailable(format!(
+    Err(IdpError::unexpected_page(format!(
         "the okta identity engine sign-in at {} did not finish within {MAX_STEPS} steps",
         display_url(&base)
     )))
@@ -478,7 +473,7 @@ async fn step(
 ) -> Result<Reply, IdpError> {
     let v = &reply.value;
     let errors = errors(v);
-    let quoted = login.quote(&errors, progress);
+    let quoted = login.answers().quote(&errors.join(" "));
     let names: Vec<String> = remediations(v).into_iter().map(|r| r.name).collect();
     log::debug!(
         "okta idx: remediations {names:?}, {} error message(s)",
@@ -497,11 +492,11 @@ async fn step(
             if progress.password_sent {
                 return Err(IdpError::bad_credentials(format!(
                     "okta did not accept the password of {} at {}{quoted}; the password is not tried again, so that the account does not get locked",
-                    login.who(progress),
+                    login.answers().who(),
                     display_url(&reply.url)
                 )));
             }
-            let password = login.password(progress)?;
+            let password = login.answers().password()?;
             let body = serde_json::to_string(&Answer {
                 credentials: Credentials {
                     passcode: password.expose(),
@@ -517,9 +512,9 @@ async fn step(
             _ => 0,
         };
         if sent_before >= MAX_CODES {
-            return Err(IdpError::bad_credentials(format!(
+            return Err(IdpError::mfa_rejected(format!(
                 "okta refused {MAX_CODES} one-time codes of {} for {}{quoted}",
-                login.who(progress),
+                login.answers().who(),
                 auth.label()
             )));
         }
@@ -537,7 +532,7 @@ async fn step(
                 .prompter()
                 .notice(&format!("okta sent a one-time code {}{to}", channel.by()));
         }
-        let code = login.code(progress)?;
+        let code = login.answers().code(CODE_LABEL)?;
         let body = serde_json::to_string(&Answer {
             credentials: Credentials {
                 passcode: code.expose(),
@@ -562,15 +557,15 @@ async fn step(
             };
             return Err(IdpError::bad_credentials(format!(
                 "okta did not accept {what} of {} at {}{quoted}; the password is not tried again, so that the account does not get locked",
-                login.who(progress),
+                login.answers().who(),
                 display_url(&reply.url)
             )));
         }
         let handle = state_handle(v, &rem)?;
-        let username = login.username(progress)?;
+        let username = login.answers().username()?;
         let with_password = rem.field("credentials").is_some();
         let password = if with_password {
-            Some(login.password(progress)?)
+            Some(login.answers().password()?)
         } else {
             None
         };
@@ -596,10 +591,7 @@ async fn step(
             return Err(push_refused(v, &quoted));
         }
         if let Some(chosen) = walk.chosen.as_ref().filter(|_| !errors.is_empty()) {
-            return Err(IdpError::bad_credentials(format!(
-                "okta did not accept {chosen} for {}{quoted}",
-                login.who(progress)
-            )));
+            return Err(not_accepted(login, chosen, &quoted));
         }
         let all = choices(v, &rem);
         let chosen = match all
@@ -611,8 +603,8 @@ async fn step(
                 let offers: Vec<Offer> = all.iter().map(|c| c.offer.clone()).collect();
                 factors::choose(
                     &offers,
-                    login.settings().mfa(),
-                    login.has_code_up_front(progress),
+                    login.settings().mfa_type(),
+                    login.answers().has_code_up_front(),
                 )?
             }
         };
@@ -628,7 +620,7 @@ async fn step(
         })
         .to_string();
         walk.pending_push = choice.offer.kind == Kind::Push;
-        walk.chosen = Some(choice.offer.name.clone());
+        walk.chosen = Some(choice.offer.clone());
         return post(login, &rem.href, body, CHOOSING).await;
     }
     if let Some(rem) = find(v, "skip") {
@@ -652,6 +644,20 @@ fn sent_channel(auth: &Authenticator) -> Option<Channel> {
     }
 }
 
+/// The error for an authenticator Okta sent the user back from with an error: the password is
+/// a refused credential, anything else a refused second factor.
+fn not_accepted(login: &Login, chosen: &Offer, quoted: &str) -> IdpError {
+    let message = format!(
+        "okta did not accept {} for {}{quoted}",
+        chosen.name,
+        login.answers().who()
+    );
+    match chosen.kind {
+        Kind::Password => IdpError::bad_credentials(message),
+        _ => IdpError::mfa_rejected(message),
+    }
+}
+
 /// The error for a push that ended without `success`: rejected on the phone, or expired.
 fn push_refused(v: &Value, quoted: &str) -> IdpError {
     let keys: Vec<String> = messages(v)
@@ -659,11 +665,11 @@ fn push_refused(v: &Value, quoted: &str) -> IdpError {
         .map(|m| format!("{} {}", m.key, m.text).to_ascii_lowercase())
         .collect();
     if keys.iter().any(|k| k.contains("reject")) {
-        IdpError::bad_credentials(format!(
+        IdpError::mfa_rejected(format!(
             "the okta verify push was rejected on the phone{quoted}"
         ))
     } else {
-        IdpError::bad_credentials(format!(
+        IdpError::mfa_timeout(format!(
             "the okta verify push expired or was not approved{quoted}; run the command again"
         ))
     }
@@ -717,7 +723,7 @@ fn dead_end(
     names: &[String],
     quoted: &str,
 ) -> IdpError {
-    let who = login.who(progress);
+    let who = login.answers().who();
     let url = display_url(&reply.url);
     let has = |prefix: &str| names.iter().any(|n| n.starts_with(prefix));
     if has("redirect-idp") {
@@ -759,11 +765,11 @@ fn dead_end(
         ));
     }
     if !quoted.is_empty() {
-        return IdpError::unavailable(format!(
+        return IdpError::unexpected_page(format!(
             "okta identity engine stopped the sign-in at {url}{quoted}"
         ));
     }
-    IdpError::unavailable(format!(
+    IdpError::unexpected_page(format!(
         "okta identity engine answered at {url} with {}, which this adapter does not handle",
         if names.is_empty() {
             "no remediation".to_string()
@@ -776,6 +782,8 @@ fn dead_end(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::login::tests::test_login;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     #[test]
     fn state_tokens_are_found_and_unescaped() {
@@ -865,10 +873,88 @@ mod tests {
             ]
         );
         assert_eq!(messages(&v).len(), 3);
+    }
+
+    #[test]
+    fn a_push_ends_rejected_or_expired() {
         let rejected = json!({"messages": {"value": [{"message": "You have chosen to reject this login.", "i18n": {"key": "oktaverify.rejected"}, "class": "ERROR"}]}});
-        assert!(push_refused(&rejected, "").to_string().contains("rejected"));
+        let e = push_refused(&rejected, "");
+        assert_eq!(e.kind(), IdpErrorKind::MfaRejected, "{e:?}");
+        assert!(e.to_string().contains("rejected"), "{e}");
         let expired = json!({"messages": {"value": [{"message": "Your verification timed out.", "i18n": {"key": "oktaverify.timeout"}, "class": "ERROR"}]}});
-        assert!(push_refused(&expired, "").to_string().contains("expired"));
+        let e = push_refused(&expired, "");
+        assert_eq!(e.kind(), IdpErrorKind::MfaTimeout, "{e:?}");
+        assert!(e.to_string().contains("expired"), "{e}");
+    }
+
+    #[test]
+    fn a_refused_authenticator_is_the_password_or_a_second_factor() {
+        let login = test_login();
+        let offer = |kind, name: &str| Offer {
+            kind,
+            name: name.into(),
+        };
+        let password = not_accepted(
+            &login,
+            &offer(Kind::Password, "okta_password: password"),
+            "",
+        );
+        assert_eq!(
+            password.kind(),
+            IdpErrorKind::BadCredentials,
+            "{password:?}"
+        );
+        let code = not_accepted(
+            &login,
+            &offer(Kind::Code, "google_otp: otp"),
+            ": \"Invalid code\"",
+        );
+        assert_eq!(code.kind(), IdpErrorKind::MfaRejected, "{code:?}");
+        let m = code.to_string();
+        assert!(
+            m.contains("google_otp: otp")
+                && m.contains("jane.doe@example.test")
+                && m.contains("Invalid code"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn dead_ends_say_what_the_user_can_do() {
+        let login = test_login();
+        let reply = |value: Value| Reply {
+            status: 200,
+            url: "https://example.okta.com/idp/idx/identify?x=1".into(),
+            value,
+            retry_after: None,
+        };
+        let end = |value: Value, password_sent: bool, quoted: &str| {
+            let r = reply(value);
+            let names: Vec<String> = remediations(&r.value).into_iter().map(|r| r.name).collect();
+            let progress = Progress {
+                password_sent,
+                identified: true,
+            };
+            dead_end(&login, &progress, &r, &names, quoted)
+        };
+        let rem = |name: &str| json!({"remediation": {"value": [{"name": name, "href": "https://example.okta.com/idp/idx/x", "value": []}]}});
+
+        let e = end(rem("redirect-idp"), false, "");
+        assert_eq!(e.kind(), IdpErrorKind::Unsupported, "{e:?}");
+        let e = end(rem("unlock-account"), true, ": \"Your account is locked.\"");
+        assert_eq!(e.kind(), IdpErrorKind::BadCredentials, "{e:?}");
+        assert!(e.to_string().contains("is locked"), "{e}");
+        let e = end(rem("select-authenticator-enroll"), true, "");
+        assert_eq!(e.kind(), IdpErrorKind::Unsupported, "{e:?}");
+        assert!(e.to_string().contains("set up a new authenticator"), "{e}");
+        let e = end(json!({}), true, ": \"You do not have permission.\"");
+        assert_eq!(e.kind(), IdpErrorKind::BadCredentials, "{e:?}");
+        let e = end(json!({}), false, ": \"The session has expired.\"");
+        assert_eq!(e.kind(), IdpErrorKind::UnexpectedPage, "{e:?}");
+        let e = end(rem("something-new"), true, "");
+        assert_eq!(e.kind(), IdpErrorKind::UnexpectedPage, "{e:?}");
+        let m = e.to_string();
+        assert!(m.contains("something-new") && !m.contains("x=1"), "{m}");
     }
 
     #[test]

@@ -13,15 +13,13 @@ use crate::{authn, idx};
 use aws_runas_domain::Secret;
 use aws_runas_domain::ports::idp::{IdpError, SamlAssertion};
 use aws_runas_domain::ports::prompter::Prompter;
-use aws_runas_idp_support::{HttpClient, HttpRequest, HttpResponse, RedirectAction, display_url};
-use std::fmt;
+use aws_runas_idp_support::{
+    HttpClient, HttpRequest, HttpResponse, LoginAnswers, RedirectAction, display_url,
+};
 use std::sync::Arc;
 
 /// How many one-time codes are tried before giving up.
 pub(crate) const MAX_CODES: usize = 3;
-
-/// The longest Okta message quoted in an error.
-const MAX_MESSAGE: usize = 300;
 
 const OPENING: &str = "opening the okta app link";
 const READING_ORG: &str = "reading the okta organization (/.well-known/okta-organization)";
@@ -54,7 +52,8 @@ pub(crate) trait Goal: Send + Sync {
     /// The requests that turn a fresh session into the product, tried in order.
     ///
     /// # Errors
-    /// `InvalidConfiguration` for a URL that cannot carry the session.
+    /// A configuration error ([`IdpError::configuration`]) for a URL that cannot carry the
+    /// session.
     fn after_login(
         &self,
         url: &str,
@@ -151,36 +150,22 @@ pub(crate) enum Pipeline {
     IdentityEngine,
 }
 
-/// One configured Okta login: settings, client, prompter and the secrets given up front.
+/// One configured Okta login: settings, client, and the answers of the user (each asked at most
+/// once; codes once per question).
+#[derive(Debug)]
 pub(crate) struct Login {
     settings: OktaSettings,
     http: HttpClient,
-    prompter: Arc<dyn Prompter>,
-    password: Option<Secret>,
-    mfa_code: Option<Secret>,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login")
-            .field("settings", &self.settings)
-            .field("password_given", &self.password.is_some())
-            .field("mfa_code_given", &self.mfa_code.is_some())
-            .finish_non_exhaustive()
-    }
+    answers: LoginAnswers,
 }
 
 /// What one run of the walk has done so far.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Progress {
-    username: Option<String>,
-    password: Option<Secret>,
     /// The password went to Okta.
     pub(crate) password_sent: bool,
     /// The user name went to Okta (IDX identify).
     pub(crate) identified: bool,
-    /// The code given up front has been used.
-    code_used: bool,
 }
 
 impl Login {
@@ -188,15 +173,12 @@ impl Login {
         settings: OktaSettings,
         http: HttpClient,
         prompter: Arc<dyn Prompter>,
-        password: Option<Secret>,
-        mfa_code: Option<Secret>,
     ) -> Self {
+        let answers = LoginAnswers::for_login(prompter, settings.login());
         Login {
             settings,
             http,
-            prompter,
-            password,
-            mfa_code,
+            answers,
         }
     }
 
@@ -208,13 +190,15 @@ impl Login {
         &self.http
     }
 
-    pub(crate) fn prompter(&self) -> &Arc<dyn Prompter> {
-        &self.prompter
+    /// The user's answers: user name, password and codes, and quotes of Okta's messages without
+    /// them.
+    pub(crate) fn answers(&self) -> &LoginAnswers {
+        &self.answers
     }
 
-    /// Whether a code was given up front and not used yet (codes are then preferred).
-    pub(crate) fn has_code_up_front(&self, progress: &Progress) -> bool {
-        self.mfa_code.is_some() && !progress.code_used
+    /// The prompter, for notices and waits.
+    pub(crate) fn prompter(&self) -> &Arc<dyn Prompter> {
+        self.answers.prompter()
     }
 
     /// The origin of the configured URL, where the APIs live.
@@ -225,10 +209,14 @@ impl Login {
     /// Walks the login until `goal` is reached.
     ///
     /// # Errors
-    /// `Authentication` when Okta refuses the user, a code or a push; `Provider` for network
-    /// failures, HTTP errors and answers nobody knows; `Unsupported` for sign-in steps the adapter
-    /// cannot take; `InvalidConfiguration` for an `mfa_type` that excludes every offered factor;
-    /// `Prompt` when a question gets no answer.
+    /// [`IdpError::bad_credentials`] when Okta refuses the user name or password, or the account
+    /// is locked or not allowed in; [`IdpError::mfa_rejected`] when Okta refuses [`MAX_CODES`]
+    /// one-time codes or the user rejects a push; [`IdpError::mfa_timeout`] when a push expires or
+    /// the wait for it runs out (`mfa_wait_timeout`); [`IdpError::unavailable`] for network
+    /// failures and error statuses; [`IdpError::unexpected_page`] for answers the adapter cannot
+    /// go on from and sign-ins that go round in circles; [`IdpError::unsupported`] for factors
+    /// and sign-in steps the adapter cannot take; [`IdpError::configuration`] for an `mfa_type`
+    /// that excludes every offered factor; a prompt error when a question gets no answer.
     pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
         let url = self.settings.url();
         let base = self.base()?;
@@ -269,7 +257,7 @@ impl Login {
         Err(match last {
             Some(r) if !r.is_success() => r.status_error().into(),
             Some(r) => r.unexpected_page().into(),
-            None => IdpError::unavailable("okta: nothing to do after the sign-in"),
+            None => IdpError::unexpected_page("okta: the sign-in led to no page"),
         })
     }
 
@@ -307,78 +295,31 @@ impl Login {
             _ => Pipeline::Classic,
         })
     }
-
-    /// The user name: configured, else asked once.
-    pub(crate) fn username(&self, progress: &mut Progress) -> Result<String, IdpError> {
-        if let Some(u) = &progress.username {
-            return Ok(u.clone());
-        }
-        let username = match self.settings.username() {
-            Some(u) => u.to_string(),
-            None => self.prompter.read_line("Username: ")?.trim().to_string(),
-        };
-        progress.username = Some(username.clone());
-        Ok(username)
-    }
-
-    /// The user name for messages.
-    pub(crate) fn who<'a>(&self, progress: &'a Progress) -> &'a str {
-        progress.username.as_deref().unwrap_or("the user")
-    }
-
-    /// The password: given up front, else asked once per login.
-    pub(crate) fn password(&self, progress: &mut Progress) -> Result<Secret, IdpError> {
-        if let Some(p) = progress.password.as_ref().or(self.password.as_ref()) {
-            return Ok(p.clone());
-        }
-        let password = self.prompter.read_secret("Password: ")?;
-        progress.password = Some(password.clone());
-        Ok(password)
-    }
-
-    /// A one-time code: the one given up front for the first question, else asked.
-    pub(crate) fn code(&self, progress: &mut Progress) -> Result<Secret, IdpError> {
-        if !progress.code_used {
-            progress.code_used = true;
-            if let Some(code) = &self.mfa_code {
-                return Ok(code.clone());
-            }
-        }
-        let code = self.prompter.read_line("MFA code: ")?;
-        Ok(Secret::new(code.trim()))
-    }
-
-    /// `: "<Okta's message>"` for an error, or nothing; a message that would show a secret of
-    /// this login is left out.
-    pub(crate) fn quote(&self, messages: &[String], progress: &Progress) -> String {
-        let message = messages.join(" ");
-        if message.trim().is_empty() {
-            return String::new();
-        }
-        let secrets = [
-            progress.password.as_ref(),
-            self.password.as_ref(),
-            self.mfa_code.as_ref(),
-        ];
-        if secrets
-            .iter()
-            .flatten()
-            .any(|s| !s.is_empty() && message.contains(s.expose()))
-        {
-            return String::new();
-        }
-        let mut shown: String = message.chars().take(MAX_MESSAGE).collect();
-        if message.chars().count() > MAX_MESSAGE {
-            shown.push('…');
-        }
-        format!(": {shown:?}")
-    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use aws_runas_domain::ports::idp::IdpSettings;
+    use aws_runas_idp_testkit::idle_deps;
+
+    /// A login of `jane.doe@example.test` that is never run (its prompter expects no question).
+    pub(crate) fn test_login() -> Login {
+        let settings = OktaSettings::from_idp_settings(&IdpSettings::from_pairs([
+            (
+                IdpSettings::URL,
+                "https://example.okta.com/home/amazon_aws/0oa1fake0001/272",
+            ),
+            (IdpSettings::USERNAME, "jane.doe@example.test"),
+        ]))
+        .expect("the settings are valid");
+        let deps = idle_deps();
+        Login::new(
+            settings,
+            HttpClient::from_deps(&deps),
+            deps.prompter.clone(),
+        )
+    }
 
     #[test]
     fn the_saml_goal_keeps_the_link_query_and_adds_the_session_token() {
@@ -417,57 +358,5 @@ mod tests {
             .unwrap();
         let url = requests[0].url();
         assert!(url.starts_with("https://example.okta.com/login/sessionCookieRedirect?checkAccountSetupComplete=true&token=t0k&redirectUrl=https%3A%2F%2Fexample.okta.com%2Fapp%2Foffice365"), "{url}");
-    }
-
-    #[test]
-    fn quotes_leave_secrets_out() {
-        let settings = OktaSettings::from_idp_settings(&IdpSettings::from_pairs([(
-            "url",
-            "https://example.okta.com/home/amazon_aws/0oa1/272",
-        )]))
-        .unwrap();
-        let deps_http = HttpClient::new(
-            aws_runas_domain::ports::idp::HttpSettings {
-                timeout: std::time::Duration::from_secs(1),
-                proxy: None,
-                no_proxy: None,
-                ca_bundle: None,
-                cookie_jar: None,
-            },
-            Arc::new(aws_runas_domain::ports::clock::FixedClock(
-                aws_runas_domain::Timestamp::from_unix(0),
-            )),
-        );
-        struct Silent;
-        impl Prompter for Silent {
-            fn read_line(
-                &self,
-                _: &str,
-            ) -> Result<String, aws_runas_domain::ports::prompter::PromptError> {
-                Err(aws_runas_domain::ports::prompter::PromptError::NoTerminal)
-            }
-            fn read_secret(
-                &self,
-                _: &str,
-            ) -> Result<Secret, aws_runas_domain::ports::prompter::PromptError> {
-                Err(aws_runas_domain::ports::prompter::PromptError::NoTerminal)
-            }
-            fn notice(&self, _: &str) {}
-        }
-        let login = Login::new(
-            settings,
-            deps_http,
-            Arc::new(Silent),
-            Some(Secret::new("hunter2-pw")),
-            None,
-        );
-        let progress = Progress::default();
-        assert_eq!(
-            login.quote(&["Authentication failed".into()], &progress),
-            ": \"Authentication failed\""
-        );
-        assert_eq!(login.quote(&["echo hunter2-pw".into()], &progress), "");
-        assert_eq!(login.quote(&[], &progress), "");
-        assert!(login.quote(&["x".repeat(400)], &progress).ends_with("…\""));
     }
 }

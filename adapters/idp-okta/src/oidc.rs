@@ -36,7 +36,7 @@ pub(crate) fn known_endpoints(base: &str, issuer: &str) -> OidcEndpoints {
 /// server (`<org>/oauth2`), the base for a custom one (`<org>/oauth2/default`).
 ///
 /// # Errors
-/// `InvalidConfiguration` for a URL without an origin.
+/// A configuration error ([`IdpError::configuration`]) for a URL without an origin.
 pub(crate) fn issuer_of(base: &str) -> Result<String, IdpError> {
     let base = base.trim().trim_end_matches('/');
     if base.ends_with("/oauth2") {
@@ -93,7 +93,7 @@ pub(crate) async fn id_token(
         signed_in = true;
         step = sign_in(login, &session, &page, &mut progress).await?;
     }
-    Err(IdpError::unavailable(format!(
+    Err(IdpError::unexpected_page(format!(
         "the okta login at {} did not reach the redirect uri within {MAX_LOGIN_PAGES} pages",
         display_url(&issuer)
     )))
@@ -149,7 +149,7 @@ fn answer_form(
     if progress.password_sent {
         return Err(IdpError::bad_credentials(format!(
             "okta refused the password of {} at {}; it is not tried again",
-            login.who(progress),
+            login.answers().who(),
             display_url(page.url())
         )));
     }
@@ -158,8 +158,8 @@ fn answer_form(
         .form_with_password()
         .ok_or_else(|| page.unexpected_page())?
         .clone();
-    let username = login.username(progress)?;
-    let password = login.password(progress)?;
+    let username = login.answers().username()?;
+    let password = login.answers().password()?;
     let user_field = form.username_input().map(|i| i.name().to_string());
     let pass_field = form.password_input().map(|i| i.name().to_string());
     if let Some(name) = user_field {

@@ -43,15 +43,9 @@ impl IdentityProvider for Okta {
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
 /// # Errors
-/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`OktaSettings::from_idp_settings`] refuses.
+/// As [`OktaSettings::from_idp_settings`].
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = OktaSettings::from_idp_settings(settings)?;
-    let login = Login::new(
-        parsed,
-        HttpClient::from_deps(&deps),
-        deps.prompter.clone(),
-        settings.password().cloned(),
-        settings.mfa_code().cloned(),
-    );
+    let login = Login::new(parsed, HttpClient::from_deps(&deps), deps.prompter.clone());
     Ok(Box::new(Okta { login, deps }))
 }

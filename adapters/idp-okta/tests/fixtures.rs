@@ -30,6 +30,7 @@ aws_runas_idp_testkit::replay_cases! {
     classic_three_bad_codes => "classic-three-bad-codes",
     classic_sms_code => "classic-sms",
     classic_locked_out => "classic-locked-out",
+    classic_password_expired_needs_a_browser => "classic-password-expired",
     classic_unsupported_factors_are_listed => "classic-unsupported-factors",
     classic_push_wanted_but_only_codes => "classic-mfa-type-push-no-push",
     classic_duo_traditional_prompt => "classic-duo-traditional",

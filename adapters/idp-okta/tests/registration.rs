@@ -3,15 +3,12 @@
 
 use crate::okta;
 use aws_runas_domain::Secret;
-use aws_runas_domain::Timestamp;
-use aws_runas_domain::ports::clock::FixedClock;
 use aws_runas_domain::ports::idp::{AuthUrl, IdpSettings, MfaKind, Protocol, registry};
 use aws_runas_idp_support::HttpClient;
 use aws_runas_idp_testkit::{
     ExpectedRegistration, MockResponse, MockServer, assert_accepted, assert_debug_hides,
-    assert_refused, assert_registration, idle_http, probe_with_headers,
+    assert_refused, assert_registration, idle_deps, probe_with_headers,
 };
-use std::sync::Arc;
 
 #[test]
 fn registration() {
@@ -66,10 +63,7 @@ async fn an_okta_org_on_a_custom_domain_is_detected_by_one_probe() {
             .detect_by_url(&AuthUrl::parse(&url).unwrap())
             .is_none()
     );
-    let client = HttpClient::new(
-        idle_http(),
-        Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
-    );
+    let client = HttpClient::from_deps(&idle_deps());
     let probe = client.probe(&url).await.unwrap();
     assert_eq!(
         registry()
@@ -86,9 +80,22 @@ fn bad_settings_are_refused_when_building() {
         "url",
         "https://example.okta.com/home/amazon_aws/0oa1fake0001/272",
     );
-    assert_refused(okta(), &[url, ("okta_factor", "push")], &["`okta_factor`"]);
-    assert_refused(okta(), &[], &[]);
-    assert_refused(okta(), &[url, ("mfa_type", "sms")], &[]);
+    assert_refused(
+        okta(),
+        &[url, ("okta_factor", "push")],
+        &["`okta_factor`", "no okta_* settings"],
+    );
+    assert_refused(okta(), &[], &["saml_auth_url", "web_identity_auth_url"]);
+    assert_refused(
+        okta(),
+        &[url, ("mfa_type", "sms")],
+        &["`mfa_type`", "\"sms\""],
+    );
+    assert_refused(
+        okta(),
+        &[url, ("mfa_wait_timeout", "soon")],
+        &["`mfa_wait_timeout`"],
+    );
     assert_accepted(
         okta(),
         &[url, ("mfa_type", "push"), ("keycloak_x", "ignored")],

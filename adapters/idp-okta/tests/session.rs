@@ -43,20 +43,17 @@ async fn a_classic_sign_in_ends_with_a_session_cookie_in_the_jar() {
     let dir = tempfile::tempdir().unwrap();
     let jar = dir.path().join(".aws_runas.cookies");
     let prompter = Arc::new(ScriptedPrompter::new().secret("fake-password-0001"));
-    let deps = IdpDeps {
-        federation: None,
-        session: aws_runas_domain::ports::idp::IdpSession::new(),
-        browser: None,
-        prompter: prompter.clone(),
-        clock: Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
-        http: HttpSettings {
+    let deps = IdpDeps::new(
+        prompter.clone(),
+        Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
+        HttpSettings {
             timeout: Duration::from_secs(5),
             proxy: None,
             no_proxy: None,
             ca_bundle: None,
             cookie_jar: Some(jar.clone()),
         },
-    };
+    );
     let settings = IdpSettings::from_pairs([
         (
             IdpSettings::URL,
@@ -76,5 +73,5 @@ async fn a_classic_sign_in_ends_with_a_session_cookie_in_the_jar() {
     );
     let jar_text = std::fs::read_to_string(&jar).unwrap();
     assert!(jar_text.contains("fake-okta-sid-0001"), "{jar_text}");
-    assert!(server.requests_to("POST", "/api/v1/authn").len() == 1);
+    assert_eq!(server.requests_to("POST", "/api/v1/authn").len(), 1);
 }
