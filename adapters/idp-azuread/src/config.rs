@@ -2,6 +2,7 @@
 //! because Microsoft adds and drops fields freely), the JavaScript redirect that carries the
 //! `SAMLRequest`, and the `AADSTS` error codes in words.
 
+use aws_runas_domain::ports::idp::IdpErrorKind;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::time::Duration;
@@ -368,68 +369,66 @@ fn unescape_js(raw: &str) -> String {
     out.replace("&amp;", "&")
 }
 
-/// What kind of failure an `AADSTS` code is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ErrorKind {
-    /// The user or the account: wrong password, locked, disabled, refused second factor.
-    Authentication,
-    /// The configured URL names a tenant or application that does not exist.
-    Configuration,
-    /// Azure AD itself, or its setup for the application.
-    Provider,
-}
-
-/// An `AADSTS` code in words: its kind and what it means for the user; `None` for codes this
-/// adapter has no words for.
-pub(crate) fn describe_error(code: &str) -> Option<(ErrorKind, &'static str)> {
-    use ErrorKind::{Authentication as A, Configuration as C, Provider as P};
+/// An `AADSTS` code in words: the kind of failure it is and what it means for the user; `None`
+/// for codes this adapter has no words for.
+///
+/// Refusals of the user or the account are [`IdpErrorKind::BadCredentials`], of the second factor
+/// [`IdpErrorKind::MfaRejected`]; a tenant, application or reply URL that does not exist or match
+/// is [`IdpErrorKind::Configuration`]; a challenge aws-runas cannot answer is
+/// [`IdpErrorKind::Unsupported`]; a sign-in flow that expired or looped is
+/// [`IdpErrorKind::Unavailable`] (trying again may work).
+pub(crate) fn describe_error(code: &str) -> Option<(IdpErrorKind, &'static str)> {
+    use IdpErrorKind::{
+        BadCredentials as B, Configuration as C, MfaRejected as M, Unavailable as T,
+        Unsupported as U,
+    };
     Some(match code {
         "50126" => (
-            A,
+            B,
             "Azure AD did not accept the user name or password; the password is not tried again, so that the account does not get locked",
         ),
         "50053" => (
-            A,
+            B,
             "the account is locked after too many failed sign-ins (or sign-ins from a blocked address); wait for the lock to expire or ask an administrator",
         ),
-        "50057" => (A, "the account is disabled in Azure AD"),
+        "50057" => (B, "the account is disabled in Azure AD"),
         "50055" => (
-            A,
+            B,
             "the password has expired; change it in a browser, then try again",
         ),
         "50144" => (
-            A,
+            B,
             "the Active Directory password has expired; change it, then try again",
         ),
-        "50034" => (A, "the user name does not exist in this directory"),
-        "50056" => (A, "the account has no password in Azure AD"),
+        "50034" => (B, "the user name does not exist in this directory"),
+        "50056" => (B, "the account has no password in Azure AD"),
         "500121" => (
-            A,
+            M,
             "the second factor failed: the sign-in request was denied, not answered in time, or answered wrongly",
         ),
         "50074" | "50076" => (
-            A,
+            M,
             "Azure AD requires a second factor that this sign-in could not provide",
         ),
         "50072" | "50079" => (
-            A,
+            B,
             "Azure AD wants the account to register security info (a second factor) first; do that in a browser, then try again",
         ),
-        "53003" => (A, "a conditional access policy blocks this sign-in"),
+        "53003" => (B, "a conditional access policy blocks this sign-in"),
         "53000" | "53001" | "50097" => (
-            A,
+            B,
             "a conditional access policy requires a managed or registered device, which aws-runas is not",
         ),
         "50158" => (
-            A,
+            U,
             "Azure AD asks for an external security challenge (a third-party second factor), which aws-runas cannot answer",
         ),
         "50105" => (
-            A,
+            B,
             "the user is not assigned to this application; ask an administrator to assign the user or a group",
         ),
         "50020" | "90072" => (
-            A,
+            B,
             "the account does not exist in this directory (a guest user must be invited first)",
         ),
         "90002" => (
@@ -441,14 +440,14 @@ pub(crate) fn describe_error(code: &str) -> Option<(ErrorKind, &'static str)> {
             "the application in saml_auth_url does not exist in this tenant; check the user access URL",
         ),
         "50011" => (
-            P,
+            C,
             "the application's reply URL does not match its configuration in Azure AD",
         ),
         "50089" | "50132" | "50133" => {
-            (P, "the sign-in flow expired before it finished; try again")
+            (T, "the sign-in flow expired before it finished; try again")
         }
         "50196" => (
-            P,
+            T,
             "Azure AD detected a sign-in loop; wait a moment and try again",
         ),
         _ => return None,
@@ -578,11 +577,23 @@ $Config={"pgid":"ConvergedSignIn","urlPost":"/fake-tenant/login?x=1\u0026y=2","s
 
     #[test]
     fn the_codes_named_in_the_issue_have_words() {
-        for code in ["50126", "50053", "50057", "500121"] {
+        for code in ["50126", "50053", "50057"] {
             let (kind, text) = describe_error(code).unwrap();
-            assert_eq!(kind, ErrorKind::Authentication, "{code}");
+            assert_eq!(kind, IdpErrorKind::BadCredentials, "{code}");
             assert!(!text.is_empty());
         }
+        assert_eq!(
+            describe_error("500121").unwrap().0,
+            IdpErrorKind::MfaRejected
+        );
+        assert_eq!(
+            describe_error("50158").unwrap().0,
+            IdpErrorKind::Unsupported
+        );
+        assert_eq!(
+            describe_error("50132").unwrap().0,
+            IdpErrorKind::Unavailable
+        );
         assert!(
             describe_error("50126")
                 .unwrap()
@@ -591,7 +602,10 @@ $Config={"pgid":"ConvergedSignIn","urlPost":"/fake-tenant/login?x=1\u0026y=2","s
         );
         assert!(describe_error("50053").unwrap().1.contains("locked"));
         assert!(describe_error("50057").unwrap().1.contains("disabled"));
-        assert_eq!(describe_error("90002").unwrap().0, ErrorKind::Configuration);
+        assert_eq!(
+            describe_error("90002").unwrap().0,
+            IdpErrorKind::Configuration
+        );
         assert_eq!(describe_error("12345"), None);
         assert_eq!(aadsts_code_in("x AADSTS700016: y"), Some("700016".into()));
         assert_eq!(aadsts_code_in("AADSTS: y"), None);

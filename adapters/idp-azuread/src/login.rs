@@ -16,24 +16,19 @@
 //! self-hosted and test providers serve) is filled once; shown again after the password, it means
 //! the password was refused, which is never tried again.
 
-use crate::config::{ErrorKind, ServerConfig, describe_error, saml_request_url};
+use crate::config::{ServerConfig, describe_error, saml_request_url};
 use crate::federation;
 use crate::mfa::{self, SecondFactor};
 use crate::settings::AzureAdSettings;
-use aws_runas_domain::Secret;
-use aws_runas_domain::ports::idp::{IdpDeps, IdpError, SamlAssertion};
+use aws_runas_domain::ports::idp::{IdpDeps, IdpError, IdpErrorKind, SamlAssertion};
 use aws_runas_idp_support::{
     AuthorizationCode, AuthorizationSession, AuthorizationStep, HtmlPage, HttpClient, HttpRequest,
-    HttpResponse, RedirectAction, display_url,
+    HttpResponse, LoginAnswers, RedirectAction, display_url,
 };
-use std::fmt;
 use std::future::Future;
 
 /// How many pages one login may go through before it is called stuck.
 const MAX_PAGES: usize = 24;
-
-/// The longest Azure AD message quoted in an error.
-const MAX_MESSAGE: usize = 300;
 
 const OPENING: &str = "opening the azure ad application link";
 const REOPENING: &str = "opening the application link again with the new session";
@@ -124,22 +119,13 @@ impl Goal for OidcGoal<'_> {
     }
 }
 
-/// One configured Azure AD login: settings, injected dependencies and the secrets given up front.
+/// One configured Azure AD login: settings, injected dependencies and the answers of the user
+/// (asked once).
+#[derive(Debug)]
 pub(crate) struct Login {
     settings: AzureAdSettings,
     deps: IdpDeps,
-    password: Option<Secret>,
-    mfa_code: Option<Secret>,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login")
-            .field("settings", &self.settings)
-            .field("password_given", &self.password.is_some())
-            .field("mfa_code_given", &self.mfa_code.is_some())
-            .finish_non_exhaustive()
-    }
+    answers: LoginAnswers,
 }
 
 /// What a page of the walk is.
@@ -184,11 +170,10 @@ fn classify(response: &HttpResponse, page: &HtmlPage) -> Page {
 
 /// What one run of the walk has done so far.
 struct Run {
-    /// The client: replaced by a fresh one after a federated sign-in, so that it reloads the
-    /// cookie jar the other adapter wrote to.
+    /// The client, sharing the login's cookie jar with the federated sign-in's clients.
     http: HttpClient,
+    /// The user name sent, when one was.
     username: Option<String>,
-    password: Option<Secret>,
     sent_username: bool,
     sent_password: bool,
     federated: bool,
@@ -205,27 +190,26 @@ impl Run {
 }
 
 impl Login {
-    pub(crate) fn new(
-        settings: AzureAdSettings,
-        deps: IdpDeps,
-        password: Option<Secret>,
-        mfa_code: Option<Secret>,
-    ) -> Self {
+    pub(crate) fn new(settings: AzureAdSettings, deps: IdpDeps) -> Self {
+        let answers = LoginAnswers::for_login(deps.prompter.clone(), settings.login());
         Login {
             settings,
             deps,
-            password,
-            mfa_code,
+            answers,
         }
     }
 
     /// Walks the login until `goal` is reached.
     ///
     /// # Errors
-    /// `Authentication` when Azure AD (or the federation server) refuses the user or the second
-    /// factor; `Provider` for network failures, HTTP errors and pages nobody knows;
-    /// `InvalidConfiguration` for settings Azure AD shows to be wrong; `Unsupported` for second
-    /// factors this adapter cannot answer; `Prompt` when a question gets no answer.
+    /// [`IdpError::bad_credentials`] when Azure AD (or the federation server) refuses the user,
+    /// the password or the account; [`IdpError::mfa_rejected`] and [`IdpError::mfa_timeout`] for
+    /// a second factor refused or not answered in time; [`IdpError::unavailable`] for network
+    /// failures, error statuses and sign-in flows that expired; [`IdpError::unexpected_page`] for
+    /// pages nobody knows and a walk that goes round in circles; [`IdpError::configuration`] for
+    /// settings Azure AD shows to be wrong and a federated user when the login has no
+    /// [`IdpDeps::federation`]; [`IdpError::unsupported`] for second factors and accounts this
+    /// adapter cannot sign in; a prompt error when a question gets no answer.
     pub(crate) async fn walk<G: Goal>(&self, goal: &G) -> Result<G::Output, IdpError> {
         self.walk_from(self.settings.url(), OPENING, goal).await
     }
@@ -244,7 +228,6 @@ impl Login {
         let mut run = Run {
             http: HttpClient::from_deps(&self.deps),
             username: None,
-            password: None,
             sent_username: false,
             sent_password: false,
             federated: false,
@@ -286,7 +269,7 @@ impl Login {
                     self.answer(&cfg, &response, &mut run).await?
                 }
                 Page::BrokenConfig { line, column } => {
-                    return Err(IdpError::unavailable(format!(
+                    return Err(IdpError::unexpected_page(format!(
                         "the azure ad page at {} during {} has a $Config that does not parse (line {line}, column {column})",
                         display_url(response.url()),
                         response.step()
@@ -310,7 +293,7 @@ impl Login {
             };
             arrival = goal.send(&run.http, next).await?;
         }
-        Err(IdpError::unavailable(format!(
+        Err(IdpError::unexpected_page(format!(
             "the azure ad login at {} did not finish within {MAX_PAGES} pages",
             display_url(start)
         )))
@@ -357,7 +340,7 @@ impl Login {
         if cfg.is_sign_in() {
             return self.answer_sign_in(cfg, response, run).await;
         }
-        Err(IdpError::unavailable(format!(
+        Err(IdpError::unexpected_page(format!(
             "unrecognised azure ad page {} at {} during {}",
             cfg.page_id().unwrap_or("without a page id"),
             display_url(url),
@@ -404,7 +387,7 @@ impl Login {
             )));
         }
         let username = self.username(run)?;
-        let password = self.password(run)?;
+        let password = self.answers.password()?;
         run.sent_password = true;
         Ok(HttpRequest::post(post)
             .form(sign_in_fields(cfg, &username, Some(password.expose())))
@@ -433,7 +416,7 @@ impl Login {
             form.fill(&name, username);
         }
         if let Some(name) = pass_field {
-            let password = self.password(run)?;
+            let password = self.answers.password()?;
             form.fill(&name, password.expose());
         }
         run.sent_username = true;
@@ -485,10 +468,10 @@ impl Login {
             });
         }
         let user = self.who(run);
-        let proof = mfa::choose(&cfg.user_proofs(), self.settings.mfa(), &user, url)?;
+        let proof = mfa::choose(&cfg.user_proofs(), self.settings.mfa_type(), &user, url)?;
         let need = |what: &str, value: Option<&str>| {
             value.map(str::to_string).ok_or_else(|| {
-                IdpError::unavailable(format!(
+                IdpError::unexpected_page(format!(
                     "the second-factor page of azure ad at {} has no {what}",
                     display_url(url)
                 ))
@@ -499,14 +482,13 @@ impl Login {
         let post_url = resolve(url, &need("urlPost", cfg.url_post())?, response)?;
         let done = SecondFactor {
             http: &run.http,
-            prompter: self.deps.prompter.as_ref(),
+            answers: &self.answers,
             config: cfg,
             proof: &proof,
             begin_url,
             end_url,
             user: &user,
             wait_bound: self.settings.mfa_wait(),
-            mfa_code: self.mfa_code.as_ref(),
         }
         .run()
         .await?;
@@ -555,32 +537,16 @@ impl Login {
                 "azure ad sent the user to the federation server again after signing in there",
             ));
         }
-        if self.deps.http.cookie_jar.is_none() {
-            return Err(IdpError::configuration(format!(
-                "azure ad federates this user with {}, and a federated sign-in needs the shared cookie jar, which is not configured",
-                display_url(fed_url)
-            )));
-        }
         let fed_url = resolve(response.url(), fed_url, response)?;
         let username = self.username(run)?;
-        let reg = federation::find_adapter(&self.settings, &fed_url, &run.http).await?;
         log::debug!(
-            "azuread: federated user, signing in at {} with {}",
-            display_url(&fed_url),
-            reg.name()
+            "azuread: federated user, signing in at {}",
+            display_url(&fed_url)
         );
-        federation::sign_in(
-            reg,
-            &self.settings,
-            &self.deps,
-            &fed_url,
-            &username,
-            (self.password.clone(), self.mfa_code.clone()),
-        )
-        .await?;
+        federation::sign_in(&self.settings, &self.deps, &fed_url, &username).await?;
         run.federated = true;
-        // A fresh client loads the jar again, with the federation server's session cookies.
-        run.http = HttpClient::from_deps(&self.deps);
+        // The federation server's session cookies are in the login's cookie jar, which this
+        // client shares: opening the federation URL again picks the session up.
         Ok(HttpRequest::get(fed_url).step(RETURNING))
     }
 
@@ -593,62 +559,48 @@ impl Login {
         run: &Run,
     ) -> IdpError {
         let url = display_url(response.url());
-        let quoted = self.quote(cfg.error_text(), run);
+        let quoted = self.answers.quote(cfg.error_text().unwrap_or_default());
         let who = self.who(run);
         match describe_error(code) {
-            Some((ErrorKind::Authentication, words)) => IdpError::bad_credentials(format!(
-                "{words} (AADSTS{code} for {who} at {url}){quoted}"
-            )),
-            Some((ErrorKind::Configuration, words)) => {
-                IdpError::configuration(format!("{words} (AADSTS{code} at {url}){quoted}"))
+            Some((kind, words))
+                if kind.is_authentication() || kind == IdpErrorKind::Unsupported =>
+            {
+                IdpError::new(
+                    kind,
+                    format!("{words} (AADSTS{code} for {who} at {url}){quoted}"),
+                )
             }
-            Some((ErrorKind::Provider, words)) => IdpError::unavailable(format!(
-                "{words} (AADSTS{code} at {url} during {}){quoted}",
-                response.step()
-            )),
+            Some((kind, words)) => {
+                IdpError::new(kind, format!("{words} (AADSTS{code} at {url}){quoted}"))
+                    .at_step(response.step())
+            }
             None if run.sent_username => IdpError::bad_credentials(format!(
                 "azure ad stopped the sign-in of {who} with the error AADSTS{code} at {url}{quoted}"
             )),
-            None => IdpError::unavailable(format!(
-                "azure ad answered the error AADSTS{code} at {url} during {}{quoted}",
-                response.step()
-            )),
+            // An error nobody has words for, before anything was sent: nothing to go on from.
+            None => IdpError::unexpected_page(format!(
+                "azure ad answered the error AADSTS{code} at {url}{quoted}"
+            ))
+            .at_step(response.step()),
         }
     }
 
     fn stuck(&self, response: &HttpResponse, what: &str) -> IdpError {
-        IdpError::unavailable(format!(
+        IdpError::unexpected_page(format!(
             "{what} at {} during {}; the login is stuck",
             display_url(response.url()),
             response.step()
         ))
     }
 
-    /// The user name for messages.
+    /// The user name for messages: the one sent, else the configured or asked one.
     fn who(&self, run: &Run) -> String {
-        run.username
-            .as_deref()
-            .or(self.settings.username())
-            .unwrap_or("the user")
-            .to_string()
+        run.username.clone().unwrap_or_else(|| self.answers.who())
     }
 
-    /// The user name: configured, else asked once, when Azure AD first wants it.
+    /// The user name to send: configured, else asked once, when Azure AD first wants it.
     fn username(&self, run: &mut Run) -> Result<String, IdpError> {
-        if let Some(u) = &run.username {
-            return Ok(u.clone());
-        }
-        let username = match self.settings.username() {
-            Some(u) => u.to_string(),
-            None => self
-                .deps
-                .prompter
-                .read_line("Username: ")?
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string(),
-        };
+        let username = self.answers.username()?;
         if username.is_empty() {
             return Err(IdpError::configuration(
                 "no user name for azure ad: set saml_username or answer the Username prompt",
@@ -656,41 +608,6 @@ impl Login {
         }
         run.username = Some(username.clone());
         Ok(username)
-    }
-
-    /// The password: given up front, else asked once per login.
-    fn password(&self, run: &mut Run) -> Result<Secret, IdpError> {
-        if let Some(p) = run.password.as_ref().or(self.password.as_ref()) {
-            return Ok(p.clone());
-        }
-        let password = self.deps.prompter.read_secret("Password: ")?;
-        run.password = Some(password.clone());
-        Ok(password)
-    }
-
-    /// `: "<Azure AD's message>"` for an error, or nothing; a message that would show a secret of
-    /// this login is left out.
-    fn quote(&self, message: Option<&str>, run: &Run) -> String {
-        let Some(message) = message.map(str::trim).filter(|m| !m.is_empty()) else {
-            return String::new();
-        };
-        let secrets = [
-            run.password.as_ref(),
-            self.password.as_ref(),
-            self.mfa_code.as_ref(),
-        ];
-        if secrets
-            .iter()
-            .flatten()
-            .any(|s| !s.is_empty() && message.contains(s.expose()))
-        {
-            return String::new();
-        }
-        let mut shown: String = message.chars().take(MAX_MESSAGE).collect();
-        if message.chars().count() > MAX_MESSAGE {
-            shown.push('…');
-        }
-        format!(": {shown:?}")
     }
 }
 
@@ -733,7 +650,7 @@ fn resolve(page_url: &str, target: &str, response: &HttpResponse) -> Result<Stri
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && !target.is_empty());
     resolved.map(String::from).ok_or_else(|| {
-        IdpError::unavailable(format!(
+        IdpError::unexpected_page(format!(
             "the azure ad page at {} during {} points to an unusable address ({})",
             display_url(page_url),
             response.step(),
@@ -838,10 +755,8 @@ mod tests {
             "https://login.microsoftonline.com/kmsi"
         );
         let e = resolve(r.url(), "javascript:void(0)", &r).unwrap_err();
-        assert!(
-            matches!(&e, err_ if matches!(err_.kind(), aws_runas_domain::ports::idp::IdpErrorKind::Unavailable | aws_runas_domain::ports::idp::IdpErrorKind::UnexpectedPage) && {let m = err_.to_string(); !m.contains("x=1")}),
-            "{e:?}"
-        );
+        assert_eq!(e.kind(), IdpErrorKind::UnexpectedPage);
+        assert!(!e.to_string().contains("x=1"), "{e}");
         assert!(resolve(r.url(), "", &r).is_err());
     }
 }

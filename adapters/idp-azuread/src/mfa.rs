@@ -2,11 +2,10 @@
 //! the text message), `EndAuth` finishes it (polled for a push, with the code for the others).
 
 use crate::config::{ServerConfig, UserProof};
-use crate::settings::MfaChoice;
-use aws_runas_domain::Secret;
-use aws_runas_domain::ports::idp::IdpError;
-use aws_runas_domain::ports::prompter::Prompter;
-use aws_runas_idp_support::{HttpClient, HttpRequest, Poll, Wait, display_url, wait_for};
+use aws_runas_domain::ports::idp::{IdpError, IdpErrorKind};
+use aws_runas_idp_support::{
+    HttpClient, HttpRequest, LoginAnswers, MfaChoice, Poll, Wait, display_url, wait_for,
+};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -21,9 +20,6 @@ const DEFAULT_POLL: Duration = Duration::from_secs(1);
 
 /// The shortest pause between push polls, whatever the page says.
 const MIN_POLL: Duration = Duration::from_millis(100);
-
-/// The longest Azure AD message quoted in an error.
-const MAX_MESSAGE: usize = 300;
 
 const BEGIN_STEP: &str = "starting the second factor (BeginAuth)";
 const POLL_STEP: &str = "waiting for the push approval (EndAuth)";
@@ -71,9 +67,9 @@ pub(crate) fn kind_of(method: &str) -> Option<FactorKind> {
 /// as the default, else the first.
 ///
 /// # Errors
-/// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for `mfa_type = none`, or when `mfa_type` excludes every
-/// factor offered; [`aws_runas_domain::ports::idp::IdpErrorKind::Unsupported`](aws_runas_domain::ports::idp::IdpErrorKind::Unsupported) when no factor offered is supported; both list the
-/// factors offered and the ones supported.
+/// [`IdpErrorKind::Configuration`] for `mfa_type = none`, or when `mfa_type` excludes every
+/// factor offered; [`IdpErrorKind::Unsupported`] when no factor offered is supported; both list
+/// the factors offered and the ones supported.
 pub(crate) fn choose(
     proofs: &[UserProof],
     choice: MfaChoice,
@@ -221,24 +217,20 @@ impl AuthResponse {
         }
     }
 
-    /// Azure AD's `Message`, quoted, when it has one.
-    fn quoted_message(&self) -> String {
-        let text = match &self.message {
-            Some(Value::String(s)) => s.trim().to_string(),
-            _ => return String::new(),
-        };
-        if text.is_empty() {
-            return String::new();
+    /// What kind of failure the answer reports: a push not answered in time is
+    /// [`IdpErrorKind::MfaTimeout`], a notification that could not be sent or a session that
+    /// expired [`IdpErrorKind::Unavailable`], every other refusal [`IdpErrorKind::MfaRejected`].
+    fn failure_kind(&self) -> IdpErrorKind {
+        match self.result() {
+            "PhoneAppNoResponse" => IdpErrorKind::MfaTimeout,
+            "PhoneAppNotificationFailed" | "InvalidSession" => IdpErrorKind::Unavailable,
+            _ => IdpErrorKind::MfaRejected,
         }
-        let mut shown: String = text.chars().take(MAX_MESSAGE).collect();
-        if text.chars().count() > MAX_MESSAGE {
-            shown.push('…');
-        }
-        format!(": {shown:?}")
     }
 
-    /// What went wrong, in words, with Azure AD's own result and code.
-    fn failure(&self) -> String {
+    /// What went wrong, in words, with Azure AD's own result and code and its `Message` (quoted
+    /// unless it shows a secret of the login).
+    fn failure(&self, answers: &LoginAnswers) -> String {
         let what = match self.result() {
             "PhoneAppDenied" => "the sign-in was denied in the Microsoft Authenticator app",
             "PhoneAppNoResponse" => {
@@ -273,7 +265,11 @@ impl AuthResponse {
         } else {
             format!(" ({})", detail.join(", "))
         };
-        format!("{what}{detail}{}", self.quoted_message())
+        let message = match &self.message {
+            Some(Value::String(text)) => answers.quote(text),
+            _ => String::new(),
+        };
+        format!("{what}{detail}{message}")
     }
 }
 
@@ -303,23 +299,25 @@ impl Flow {
 /// One second-factor exchange, from `BeginAuth` to a successful `EndAuth`.
 pub(crate) struct SecondFactor<'a> {
     pub(crate) http: &'a HttpClient,
-    pub(crate) prompter: &'a dyn Prompter,
+    pub(crate) answers: &'a LoginAnswers,
     pub(crate) config: &'a ServerConfig,
     pub(crate) proof: &'a UserProof,
     pub(crate) begin_url: String,
     pub(crate) end_url: String,
     pub(crate) user: &'a str,
     pub(crate) wait_bound: Duration,
-    pub(crate) mfa_code: Option<&'a Secret>,
 }
 
 impl SecondFactor<'_> {
     /// Starts the factor and sees it through.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials`](aws_runas_domain::ports::idp::IdpErrorKind::BadCredentials) when Azure AD cannot start the factor, the push is denied or
-    /// times out, or codes are refused [`MAX_CODES`] times; [`aws_runas_domain::ports::idp::IdpErrorKind::Unavailable`](aws_runas_domain::ports::idp::IdpErrorKind::Unavailable) for answers
-    /// that are not Azure AD's JSON; what the prompter and the HTTP client return.
+    /// [`IdpErrorKind::MfaRejected`] when Azure AD refuses to start the factor, the push is
+    /// denied, or codes are refused [`MAX_CODES`] times; [`IdpErrorKind::MfaTimeout`] when the
+    /// push is not approved within `mfa_wait_timeout` (or Azure AD stops waiting first);
+    /// [`IdpErrorKind::Unsupported`] for a factor this adapter cannot answer;
+    /// [`IdpErrorKind::UnexpectedPage`] for a page or an answer it cannot go on from; what the
+    /// prompter and the HTTP client return.
     pub(crate) async fn run(&self) -> Result<AuthResponse, IdpError> {
         let method = self.proof.method.as_str();
         let kind = kind_of(method).ok_or_else(|| {
@@ -328,7 +326,7 @@ impl SecondFactor<'_> {
             ))
         })?;
         let missing = |what: &str| {
-            IdpError::unavailable(format!(
+            IdpError::unexpected_page(format!(
                 "the second-factor page of azure ad has no {what}; cannot start {method}"
             ))
         };
@@ -362,11 +360,14 @@ impl SecondFactor<'_> {
             )
             .await?;
         if !begin.success {
-            return Err(IdpError::bad_credentials(format!(
-                "azure ad could not start the second factor {method} for {}: {}",
-                self.user,
-                begin.failure()
-            )));
+            return Err(IdpError::new(
+                begin.failure_kind(),
+                format!(
+                    "azure ad could not start the second factor {method} for {}: {}",
+                    self.user,
+                    begin.failure(self.answers)
+                ),
+            ));
         }
         flow.update(&begin);
         match kind {
@@ -393,7 +394,7 @@ impl SecondFactor<'_> {
             bound: self.wait_bound,
         };
         let flow = Mutex::new(flow);
-        wait_for(self.prompter, &wait, || self.poll(&flow)).await
+        wait_for(self.answers.prompter().as_ref(), &wait, || self.poll(&flow)).await
     }
 
     async fn poll(&self, flow: &Mutex<Flow>) -> Result<Poll<AuthResponse>, IdpError> {
@@ -414,11 +415,15 @@ impl SecondFactor<'_> {
                 .update(&r);
             return Ok(Poll::Pending(None));
         }
-        Err(IdpError::bad_credentials(format!(
-            "{} for {}",
-            r.failure(),
-            self.user
-        )))
+        Err(self.refused(&r))
+    }
+
+    /// The error of an `EndAuth` answer that ends the factor.
+    fn refused(&self, r: &AuthResponse) -> IdpError {
+        IdpError::new(
+            r.failure_kind(),
+            format!("{} for {}", r.failure(self.answers), self.user),
+        )
     }
 
     async fn codes(&self, mut flow: Flow) -> Result<AuthResponse, IdpError> {
@@ -428,37 +433,26 @@ impl SecondFactor<'_> {
         } else {
             self.proof.display.trim().to_string()
         };
+        let prompter = self.answers.prompter();
         if method == "OneWaySMS" {
-            self.prompter
-                .notice(&format!("Azure AD sent a code by text message to {to}"));
+            prompter.notice(&format!("Azure AD sent a code by text message to {to}"));
         }
         for attempt in 0..MAX_CODES {
-            let code = match (self.mfa_code, attempt) {
-                (Some(code), 0) => code.clone(),
-                _ => {
-                    if attempt == 0 && method == "PhoneAppOTP" {
-                        self.prompter.notice(
-                            "Azure AD asks for the code the Microsoft Authenticator app shows",
-                        );
-                    }
-                    Secret::new(self.prompter.read_line("MFA code: ")?.trim())
-                }
-            };
+            if attempt == 0 && method == "PhoneAppOTP" && !self.answers.has_code_up_front() {
+                prompter.notice("Azure AD asks for the code the Microsoft Authenticator app shows");
+            }
+            let code = self.answers.code("MFA code: ")?;
             let body = self.body(&flow, Some(code.expose()), None);
             let r = self.post_raw(&self.end_url, body, CODE_STEP).await?;
             if r.success {
                 return Ok(r);
             }
             if !r.is_wrong_code() {
-                return Err(IdpError::bad_credentials(format!(
-                    "{} for {}",
-                    r.failure(),
-                    self.user
-                )));
+                return Err(self.refused(&r));
             }
             flow.update(&r);
             if attempt + 1 < MAX_CODES {
-                self.prompter.notice(&format!(
+                prompter.notice(&format!(
                     "Azure AD did not accept the code ({}); enter a new one",
                     if r.result().is_empty() {
                         "refused"
@@ -468,7 +462,7 @@ impl SecondFactor<'_> {
                 ));
             }
         }
-        Err(IdpError::bad_credentials(format!(
+        Err(IdpError::mfa_rejected(format!(
             "azure ad refused {MAX_CODES} one-time codes ({method}) for {}",
             self.user
         )))
@@ -512,7 +506,7 @@ impl SecondFactor<'_> {
         let response = self.http.send(request.step(step)).await?;
         response.require_success()?;
         serde_json::from_str::<AuthResponse>(response.body()).map_err(|_| {
-            IdpError::unavailable(format!(
+            IdpError::unexpected_page(format!(
                 "azure ad answered something other than its JSON at {} during {step}",
                 display_url(url)
             ))
@@ -523,6 +517,23 @@ impl SecondFactor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::Secret;
+    use aws_runas_idp_testkit::ScriptedPrompter;
+    use std::sync::Arc;
+
+    /// The answers of a login whose password was given up front.
+    fn answers(password: &str) -> LoginAnswers {
+        LoginAnswers::new(
+            Arc::new(ScriptedPrompter::new()),
+            Some("jane"),
+            Some(Secret::new(password)),
+            None,
+        )
+    }
+
+    fn answer(json: &str) -> AuthResponse {
+        serde_json::from_str(json).unwrap()
+    }
 
     fn proof(method: &str, is_default: bool) -> UserProof {
         UserProof {
@@ -572,40 +583,39 @@ mod tests {
         let url = "https://login.microsoftonline.com/common/login?x=secret";
         let voice = [proof("TwoWayVoiceMobile", true)];
         let e = choose(&voice, MfaChoice::Auto, "jane", url).unwrap_err();
+        assert_eq!(e.kind(), IdpErrorKind::Unsupported);
+        let m = e.to_string();
         assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Unsupported && {let m = err_.to_string(); m.contains("TwoWayVoiceMobile") && m.contains(SUPPORTED) && !m.contains("secret")}),
-            "{e:?}"
+            m.contains("TwoWayVoiceMobile") && m.contains(SUPPORTED) && !m.contains("secret"),
+            "{m}"
         );
+
         let push_only = [proof("PhoneAppNotification", true)];
         let e = choose(&push_only, MfaChoice::Code, "jane", url).unwrap_err();
-        assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("mfa_type = code")}),
-            "{e:?}"
-        );
+        assert_eq!(e.kind(), IdpErrorKind::Configuration);
+        assert!(e.to_string().contains("mfa_type = code"), "{e}");
+
         let e = choose(&push_only, MfaChoice::None, "jane", url).unwrap_err();
-        assert!(
-            matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("mfa_type is none")}),
-            "{e:?}"
-        );
+        assert_eq!(e.kind(), IdpErrorKind::Configuration);
+        assert!(e.to_string().contains("mfa_type is none"), "{e}");
     }
 
     #[test]
     fn answers_are_read_loosely_and_shown_without_tokens() {
-        let r: AuthResponse = serde_json::from_str(
+        let r = answer(
             r#"{"Success":false,"ResultValue":"AuthenticationPending","Message":null,"AuthMethodId":"PhoneAppNotification","ErrCode":500121,"Retry":true,"FlowToken":"secret-flow","Ctx":"secret-ctx","SessionId":"secret-session","CorrelationId":"x","Timestamp":"2026-11-24T10:00:00Z","Entropy":42}"#,
-        )
-        .unwrap();
+        );
         assert!(r.is_pending() && !r.success);
         assert_eq!(r.entropy(), Some(42));
         let shown = format!("{r:?}");
         assert!(!shown.contains("secret"), "{shown}");
 
-        let denied: AuthResponse = serde_json::from_str(
+        let denied = answer(
             r#"{"Success":false,"ResultValue":"PhoneAppDenied","Message":"The user denied the request.","ErrCode":500121,"Retry":false}"#,
-        )
-        .unwrap();
+        );
         assert!(!denied.is_pending());
-        let text = denied.failure();
+        assert_eq!(denied.failure_kind(), IdpErrorKind::MfaRejected);
+        let text = denied.failure(&answers("fake-password-0001"));
         assert!(
             text.contains("denied in the Microsoft Authenticator app")
                 && text.contains("PhoneAppDenied")
@@ -614,18 +624,55 @@ mod tests {
             "{text}"
         );
 
-        let wrong: AuthResponse = serde_json::from_str(
+        let wrong = answer(
             r#"{"Success":false,"ResultValue":"OathCodeIncorrect","ErrCode":500121,"Retry":true}"#,
-        )
-        .unwrap();
+        );
         assert!(wrong.is_wrong_code());
-        let unnamed: AuthResponse =
-            serde_json::from_str(r#"{"Success":"false","ErrCode":"500121"}"#).unwrap();
+        let unnamed = answer(r#"{"Success":"false","ErrCode":"500121"}"#);
         assert!(unnamed.is_wrong_code() && unnamed.is_pending());
-        let too_many: AuthResponse =
-            serde_json::from_str(r#"{"Success":false,"ResultValue":"SMSAuthFailedMaxAllowedCodeRetryReached","Retry":true}"#).unwrap();
+        let too_many = answer(
+            r#"{"Success":false,"ResultValue":"SMSAuthFailedMaxAllowedCodeRetryReached","Retry":true}"#,
+        );
         assert!(!too_many.is_wrong_code());
-        assert!(too_many.failure().contains("too many wrong codes"));
+        assert_eq!(too_many.failure_kind(), IdpErrorKind::MfaRejected);
+        assert!(
+            too_many
+                .failure(&answers("fake-password-0001"))
+                .contains("too many wrong codes")
+        );
+    }
+
+    #[test]
+    fn failures_say_their_kind() {
+        let kind = |result: &str| {
+            answer(&format!(r#"{{"Success":false,"ResultValue":"{result}"}}"#)).failure_kind()
+        };
+        assert_eq!(kind("PhoneAppNoResponse"), IdpErrorKind::MfaTimeout);
+        assert_eq!(
+            kind("PhoneAppNotificationFailed"),
+            IdpErrorKind::Unavailable
+        );
+        assert_eq!(kind("InvalidSession"), IdpErrorKind::Unavailable);
+        for refused in [
+            "PhoneAppDenied",
+            "PhoneAppFraudReported",
+            "UserIsBlocked",
+            "",
+        ] {
+            assert_eq!(kind(refused), IdpErrorKind::MfaRejected, "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn a_message_that_echoes_a_secret_is_not_quoted() {
+        let echo = answer(
+            r#"{"Success":false,"ResultValue":"PhoneAppDenied","Message":"no sign-in with fake-password-0001"}"#,
+        );
+        let text = echo.failure(&answers("fake-password-0001"));
+        assert!(
+            text.contains("PhoneAppDenied") && !text.contains("fake-password-0001"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -39,7 +39,8 @@ impl Tenant {
     /// Reads the tenant from the configured URL.
     ///
     /// # Errors
-    /// `InvalidConfiguration` naming the URL and the forms accepted when no tenant can be found.
+    /// [`IdpError::configuration`] naming the URL and the forms accepted when no tenant can be
+    /// found.
     pub(crate) fn from_url(url: &str) -> Result<Tenant, IdpError> {
         let bad = |why: &str| {
             IdpError::configuration(format!(
@@ -123,8 +124,9 @@ impl Tenant {
     /// documents' template issuer (`{tenantid}`) is not checked.
     ///
     /// # Errors
-    /// `Provider` for a network failure, an error status other than `404`/`410`, a document that
-    /// is not JSON, lacks an endpoint, or names an issuer elsewhere.
+    /// [`IdpError::unavailable`] for a network failure or an error status other than `404`/`410`;
+    /// [`IdpError::unexpected_page`] for a document that is not JSON, lacks an endpoint, or names
+    /// an issuer elsewhere.
     pub(crate) async fn endpoints(&self, http: &HttpClient) -> Result<OidcEndpoints, IdpError> {
         let url = OidcEndpoints::discovery_url(&self.issuer());
         let response = http
@@ -143,7 +145,7 @@ impl Tenant {
         }
         response.require_success()?;
         let bad = |detail: String| {
-            IdpError::unavailable(format!(
+            IdpError::unexpected_page(format!(
                 "the azure ad openid configuration at {} {detail}",
                 display_url(&url)
             ))
@@ -202,7 +204,7 @@ struct Discovery {
 /// Logs in and returns the ID token for `req`.
 ///
 /// # Errors
-/// `InvalidConfiguration` for a URL without a tenant; as [`Tenant::endpoints`]; as
+/// [`IdpError::configuration`] for a URL without a tenant; as [`Tenant::endpoints`]; as
 /// [`Login::walk`] for the sign-in; the support crate's errors for the authorization request, the
 /// token exchange and the ID token's checks.
 pub(crate) async fn id_token(
@@ -225,6 +227,7 @@ pub(crate) async fn id_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
 
     fn tenant(url: &str) -> Result<(String, String), IdpError> {
         Tenant::from_url(url).map(|t| (t.origin, t.tenant))
@@ -267,10 +270,7 @@ mod tests {
             "https://login.microsoftonline.com/t/saml2",
         ] {
             let e = Tenant::from_url(url).unwrap_err();
-            assert!(
-                matches!(&e, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration),
-                "{url}: {e:?}"
-            );
+            assert_eq!(e.kind(), IdpErrorKind::Configuration, "{url}: {e:?}");
             assert!(e.to_string().contains("<tenant>/oauth2/v2.0"), "{e}");
         }
     }

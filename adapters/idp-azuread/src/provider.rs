@@ -38,17 +38,15 @@ impl IdentityProvider for AzureAd {
 ///
 /// Nothing is sent and nothing is asked until a login is needed.
 ///
+/// Federated users are signed in at their federation server through `deps.federation`; without
+/// it, their login ends in a configuration error.
+///
 /// # Errors
-/// [`IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) for settings [`AzureAdSettings::from_idp_settings`]
-/// refuses.
+/// A configuration error ([`IdpError::configuration`]) for settings
+/// [`AzureAdSettings::from_idp_settings`] refuses.
 pub fn build(settings: &IdpSettings, deps: IdpDeps) -> Result<Box<dyn IdentityProvider>, IdpError> {
     let parsed = AzureAdSettings::from_idp_settings(settings)?;
     let url = parsed.url().to_string();
-    let login = Login::new(
-        parsed,
-        deps.clone(),
-        settings.password().cloned(),
-        settings.mfa_code().cloned(),
-    );
+    let login = Login::new(parsed, deps.clone());
     Ok(Box::new(AzureAd { login, deps, url }))
 }

@@ -1,88 +1,39 @@
-//! The adapter's settings: the common login keys plus its own `azuread_*` keys, deserialised with
-//! serde from the `IdpSettings` key/value pairs.
+//! The adapter's settings: the common login keys and its own `azuread_*` keys, read with the
+//! shared [`read_settings`].
 
-use aws_runas_domain::ports::idp::{AuthUrl, IdpError, IdpSettings};
-use aws_runas_idp_support::{display_url, parse_wait_bound};
-use serde::de::value::{Error as ValueError, MapDeserializer};
-use serde::{Deserialize, Deserializer};
-use std::fmt;
+use aws_runas_domain::ports::idp::{IdpError, IdpSettings};
+use aws_runas_idp_support::{LoginSettings, MfaChoice, SettingsSpec, read_settings};
+use serde::Deserialize;
 use std::time::Duration;
 
-/// The prefix of the adapter's own keys.
-const PREFIX: &str = "azuread_";
+/// The adapter's name in its keys and messages, and what its URL is.
+const SPEC: SettingsSpec = SettingsSpec::new(
+    "azuread",
+    "saml_auth_url (the application's user access URL, https://myapps.microsoft.com/signin/<app-id>?tenantId=<tenant-id>) or web_identity_auth_url (https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0)",
+);
 
-/// Which second factor the user wants (`mfa_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MfaChoice {
-    /// The factor Azure AD marks as the default, else the first one aws-runas supports.
-    Auto,
-    /// No second factor: an error when Azure AD asks for one.
-    None,
-    /// A one-time code: the authenticator app's code (`PhoneAppOTP`) or a text message (`OneWaySMS`).
-    Code,
-    /// A push notification to the Microsoft Authenticator app (`PhoneAppNotification`).
-    Push,
-}
-
-impl MfaChoice {
-    fn parse(text: &str) -> Option<Self> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "" | "auto" => Some(MfaChoice::Auto),
-            "none" => Some(MfaChoice::None),
-            "code" => Some(MfaChoice::Code),
-            "push" => Some(MfaChoice::Push),
-            _ => None,
-        }
-    }
-
-    /// The value as written in the profile.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            MfaChoice::Auto => "auto",
-            MfaChoice::None => "none",
-            MfaChoice::Code => "code",
-            MfaChoice::Push => "push",
-        }
-    }
-}
-
-/// The keys as they come from the profile, before they are checked.
+/// The adapter's own keys.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Raw {
-    url: String,
-    #[serde(default, deserialize_with = "non_empty")]
-    username: Option<String>,
-    #[serde(default, deserialize_with = "non_empty")]
-    mfa_type: Option<String>,
-    #[serde(default, deserialize_with = "non_empty")]
-    mfa_wait_timeout: Option<String>,
-    #[serde(default, deserialize_with = "non_empty")]
+struct OwnKeys {
+    #[serde(default)]
     azuread_federated_username: Option<String>,
-    #[serde(default, deserialize_with = "non_empty")]
+    #[serde(default)]
     azuread_federation_provider: Option<String>,
-}
-
-/// A string setting, trimmed; empty means unset.
-fn non_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    let s = String::deserialize(d)?;
-    let s = s.trim();
-    Ok((!s.is_empty()).then(|| s.to_string()))
 }
 
 /// The settings of one Azure AD login.
 ///
 /// Built from [`IdpSettings`] by [`AzureAdSettings::from_idp_settings`]: the common keys
 /// [`IdpSettings::URL`], [`IdpSettings::USERNAME`], [`IdpSettings::MFA_TYPE`] and
-/// [`IdpSettings::MFA_WAIT`], and the adapter's own keys `azuread_federated_username` and
-/// `azuread_federation_provider`; an unknown `azuread_*` key is an error naming it, and keys of
-/// other namespaces are ignored.
-#[derive(Clone, PartialEq, Eq)]
+/// [`IdpSettings::MFA_WAIT`], the secrets given up front, and the adapter's own keys
+/// `azuread_federated_username` and `azuread_federation_provider`; an unknown `azuread_*` key is
+/// an error naming it, and keys of other namespaces are ignored.
+///
+/// `Debug` shows the URL without its query and whether secrets were given, never their values.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AzureAdSettings {
-    url: String,
-    username: Option<String>,
-    mfa: MfaChoice,
-    mfa_wait: Duration,
+    login: LoginSettings,
     federated_username: Option<String>,
     federation_provider: Option<String>,
 }
@@ -91,39 +42,13 @@ impl AzureAdSettings {
     /// Reads and checks the settings.
     ///
     /// # Errors
-    /// [`aws_runas_domain::ports::idp::IdpErrorKind::Configuration`](aws_runas_domain::ports::idp::IdpErrorKind::Configuration) when the URL is missing or not `http`/`https`, when
-    /// `mfa_type` is not `auto`, `none`, `code` or `push`, when `mfa_wait_timeout` is not a
-    /// duration, or for an unknown `azuread_*` key.
+    /// A configuration error ([`IdpError::configuration`]) when the URL is missing or not
+    /// `http`/`https`, when `mfa_type` is not `auto`, `none`, `code` or `push`, when
+    /// `mfa_wait_timeout` is not a duration, when `azuread_federation_provider` names azuread
+    /// itself, or for an unknown `azuread_*` key, naming the key and where it came from.
     pub fn from_idp_settings(settings: &IdpSettings) -> Result<Self, IdpError> {
-        if settings
-            .get(IdpSettings::URL)
-            .is_none_or(|u| u.trim().is_empty())
-        {
-            return Err(IdpError::configuration(
-                "the azuread identity provider needs saml_auth_url (the application's user access URL, https://myapps.microsoft.com/signin/<app-id>?tenantId=<tenant-id>) or web_identity_auth_url (https://login.microsoftonline.com/<tenant-id>/oauth2/v2.0)",
-            ));
-        }
-        let common = [
-            IdpSettings::URL,
-            IdpSettings::USERNAME,
-            IdpSettings::MFA_TYPE,
-            IdpSettings::MFA_WAIT,
-        ];
-        let pairs = settings
-            .iter()
-            .filter(|(k, _)| common.contains(k) || k.starts_with(PREFIX))
-            .map(|(k, v)| (k.to_string(), v.to_string()));
-        let raw = Raw::deserialize(MapDeserializer::<_, ValueError>::new(pairs))
-            .map_err(|e| IdpError::configuration(format!("invalid azuread settings: {e}")))?;
-        let url = raw.url.trim().to_string();
-        AuthUrl::parse(&url)?;
-        let mfa_text = raw.mfa_type.unwrap_or_default();
-        let mfa = MfaChoice::parse(&mfa_text).ok_or_else(|| {
-            IdpError::configuration(format!(
-                "invalid mfa_type {mfa_text:?} for the azuread identity provider: expected one of auto, none, code, push"
-            ))
-        })?;
-        let federation_provider = raw
+        let (login, own) = read_settings::<OwnKeys>(settings, &SPEC)?.into_parts();
+        let federation_provider = own
             .azuread_federation_provider
             .map(|p| p.to_ascii_lowercase());
         if federation_provider.as_deref() == Some(crate::NAME) {
@@ -132,33 +57,35 @@ impl AzureAdSettings {
             ));
         }
         Ok(AzureAdSettings {
-            url,
-            username: raw.username,
-            mfa,
-            mfa_wait: parse_wait_bound(raw.mfa_wait_timeout.as_deref())?,
-            federated_username: raw.azuread_federated_username,
+            login,
+            federated_username: own.azuread_federated_username,
             federation_provider,
         })
     }
 
+    /// The login keys and the secrets given up front.
+    pub fn login(&self) -> &LoginSettings {
+        &self.login
+    }
+
     /// Where the login starts: the application's user access URL.
     pub fn url(&self) -> &str {
-        &self.url
+        self.login.url()
     }
 
     /// The user name, when configured (otherwise the adapter asks, when Azure AD wants it).
     pub fn username(&self) -> Option<&str> {
-        self.username.as_deref()
+        self.login.username()
     }
 
-    /// `mfa_type`, lower-case: `auto`, `none`, `code` or `push`.
-    pub fn mfa_type(&self) -> &str {
-        self.mfa.as_str()
+    /// `mfa_type`: which second factor to use when Azure AD offers several.
+    pub fn mfa_type(&self) -> MfaChoice {
+        self.login.mfa()
     }
 
     /// The longest wait for a push approval (`mfa_wait_timeout`, two minutes by default).
     pub fn mfa_wait(&self) -> Duration {
-        self.mfa_wait
+        self.login.mfa_wait()
     }
 
     /// `azuread_federated_username`: the user name at the identity provider Azure AD federates
@@ -172,32 +99,23 @@ impl AzureAdSettings {
     pub fn federation_provider(&self) -> Option<&str> {
         self.federation_provider.as_deref()
     }
-
-    pub(crate) fn mfa(&self) -> MfaChoice {
-        self.mfa
-    }
-}
-
-impl fmt::Debug for AzureAdSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The URL's query may carry state tokens; it is never needed to tell logins apart.
-        f.debug_struct("AzureAdSettings")
-            .field("url", &display_url(&self.url))
-            .field("username", &self.username)
-            .field("mfa_type", &self.mfa.as_str())
-            .field("mfa_wait", &self.mfa_wait)
-            .field("federated_username", &self.federated_username)
-            .field("federation_provider", &self.federation_provider)
-            .finish()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_runas_domain::ports::idp::IdpErrorKind;
+    use aws_runas_idp_support::DEFAULT_WAIT_BOUND;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<AzureAdSettings, IdpError> {
         AzureAdSettings::from_idp_settings(&IdpSettings::from_pairs(pairs.iter().copied()))
+    }
+
+    /// The message of a configuration error; fails for any other kind.
+    fn refusal(pairs: &[(&str, &str)]) -> String {
+        let e = parse(pairs).unwrap_err();
+        assert_eq!(e.kind(), IdpErrorKind::Configuration, "{e:?}");
+        e.to_string()
     }
 
     const URL: &str = "https://myapps.microsoft.com/signin/fake-app-0001?tenantId=fake-tenant-0001";
@@ -220,51 +138,40 @@ mod tests {
         .unwrap();
         assert_eq!(s.url(), URL);
         assert_eq!(s.username(), Some("jane.doe@example.test"));
-        assert_eq!(s.mfa_type(), "push");
-        assert_eq!(s.mfa(), MfaChoice::Push);
+        assert_eq!(s.mfa_type(), MfaChoice::Push);
         assert_eq!(s.mfa_wait(), Duration::from_secs(90));
         assert_eq!(s.federated_username(), Some("CORP\\jane"));
         assert_eq!(s.federation_provider(), Some("adfs"));
 
         let d = parse(&[("url", URL), ("username", " "), ("mfa_type", "")]).unwrap();
         assert_eq!(d.username(), None);
-        assert_eq!(d.mfa_type(), "auto");
-        assert_eq!(d.mfa_wait(), aws_runas_idp_support::DEFAULT_WAIT_BOUND);
+        assert_eq!(d.mfa_type(), MfaChoice::Auto);
+        assert_eq!(d.mfa_wait(), DEFAULT_WAIT_BOUND);
         assert_eq!(d.federated_username(), None);
         assert_eq!(d.federation_provider(), None);
     }
 
     #[test]
     fn bad_settings_are_named() {
-        let unknown = parse(&[("url", URL), ("azuread_federated_user", "x")])
-            .unwrap_err()
-            .to_string();
-        assert!(unknown.contains("`azuread_federated_user`"), "{unknown}");
-        assert!(unknown.contains("azuread_federated_username"), "{unknown}");
-
-        let missing = parse(&[("username", "jane")]).unwrap_err();
-        assert!(
-            matches!(&missing, err_ if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration && {let m = err_.to_string(); m.contains("saml_auth_url")}),
-            "{missing:?}"
+        assert_eq!(
+            refusal(&[("url", URL), ("azuread_federated_user", "x")]),
+            "unknown azuread setting `azuread_federated_user` from the settings given; known: azuread_federated_username, azuread_federation_provider"
         );
-        assert!(matches!(
-            parse(&[("url", "myapps.microsoft.com/signin/x")]),
-            Err(err_) if err_.kind() == aws_runas_domain::ports::idp::IdpErrorKind::Configuration
-        ));
-        let mfa = parse(&[("url", URL), ("mfa_type", "sms")])
-            .unwrap_err()
-            .to_string();
+        let missing = refusal(&[("username", "jane")]);
         assert!(
-            mfa.contains("\"sms\"") && mfa.contains("auto, none, code, push"),
+            missing.contains("saml_auth_url") && missing.contains("web_identity_auth_url"),
+            "{missing}"
+        );
+        let scheme = refusal(&[("url", "myapps.microsoft.com/signin/x")]);
+        assert!(scheme.contains("`url`"), "{scheme}");
+        let mfa = refusal(&[("url", URL), ("mfa_type", "sms")]);
+        assert!(
+            mfa.contains("`mfa_type` = \"sms\"") && mfa.contains("auto, none, code, push"),
             "{mfa}"
         );
-        let wait = parse(&[("url", URL), ("mfa_wait_timeout", "soon")])
-            .unwrap_err()
-            .to_string();
-        assert!(wait.contains("mfa_wait_timeout"), "{wait}");
-        let itself = parse(&[("url", URL), ("azuread_federation_provider", "AzureAD")])
-            .unwrap_err()
-            .to_string();
+        let wait = refusal(&[("url", URL), ("mfa_wait_timeout", "soon")]);
+        assert!(wait.contains("`mfa_wait_timeout` = \"soon\""), "{wait}");
+        let itself = refusal(&[("url", URL), ("azuread_federation_provider", "AzureAD")]);
         assert!(itself.contains("azuread itself"), "{itself}");
     }
 

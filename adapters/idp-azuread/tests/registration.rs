@@ -1,7 +1,7 @@
 //! The registration record: name, aliases, capabilities, and the URL and probe matchers; settings
 //! refused at build time; no secret in the adapter's `Debug`.
 
-use crate::{azuread, fake_adfs};
+use crate::azuread;
 use aws_runas_domain::Secret;
 use aws_runas_domain::Timestamp;
 use aws_runas_domain::ports::clock::FixedClock;
@@ -15,11 +15,10 @@ use std::sync::Arc;
 
 #[test]
 fn registration() {
-    // `fake-adfs` is registered by this test binary (tests/fake_adfs.rs) for the federated cases.
     assert_registration(
         azuread(),
         &ExpectedRegistration {
-            registry: &["azuread", fake_adfs::NAME],
+            registry: &["azuread"],
             name: "azuread",
             aliases: &["aad", "entra", "entraid"],
             crate_name: "aws-runas-idp-azuread",
@@ -48,14 +47,6 @@ fn registration() {
                 probe_with_headers(&[]),
             ],
         },
-    );
-    assert_eq!(
-        registry()
-            .unwrap()
-            .get(fake_adfs::NAME)
-            .unwrap()
-            .crate_name(),
-        "aws-runas-idp-azuread"
     );
 }
 

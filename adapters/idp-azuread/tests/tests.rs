@@ -1,15 +1,17 @@
 //! Integration tests of the Azure AD adapter: its registration, the shared conformance suite,
-//! and the Azure AD pages of `fixtures/idp/azuread/` replayed on the testkit's mock server.
+//! the Azure AD pages of `fixtures/idp/azuread/` replayed on the testkit's mock server, and the
+//! hand-over of federated users.
 //!
-//! This binary also registers a tiny test adapter, `fake-adfs` (in `fake_adfs.rs`), that claims
-//! the mock federation server's URL, so that the federated cases go through the registry exactly
-//! as they do in the app.
+//! The federated cases run with a test `Federation`
+//! in the adapter's deps (`fake_adfs.rs`), standing in for the app's: it signs the user in with a
+//! tiny test adapter, `fake-adfs`, that claims the mock federation server's URL.
 
 // Link the adapter so that its registration is in this binary's registry.
 use aws_runas_idp_azuread as _;
 
 mod conformance;
 mod fake_adfs;
+mod federation;
 mod fixtures;
 mod oidc;
 mod registration;
