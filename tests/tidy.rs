@@ -287,3 +287,76 @@ fn the_walk_through_adapter_depends_only_on_the_domain_and_the_support_crate() {
         "tests/idp-example must run the conformance suite: aws-runas-idp-testkit is not among its dev-dependencies {dev_deps:?}"
     );
 }
+
+/// The Markdown files of the repository (outside build output and dependencies).
+fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            if !matches!(name.as_str(), "target" | "node_modules" | "fuzz")
+                && !name.starts_with('.')
+            {
+                markdown_files(&path, out);
+            }
+        } else if name.ends_with(".md") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_architecture_names_every_adapter_and_every_port() {
+    let architecture = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let mut missing = vec![];
+    for dir in adapter_dirs() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if !architecture.contains(&format!("`{name}`")) {
+            missing.push(format!("adapters/{name} (write `{name}` in the code map)"));
+        }
+    }
+    let ports = root().join("domain/src/ports");
+    for entry in fs::read_dir(&ports).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if name.ends_with(".rs") && name != "mod.rs" && !architecture.contains(&format!("`{name}`"))
+        {
+            missing.push(format!(
+                "domain/src/ports/{name} (write `{name}` in the code map)"
+            ));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md does not name: {}",
+        missing.join(", ")
+    );
+}
+
+#[test]
+fn the_documentation_refers_to_nothing_outside_the_repository() {
+    let mut files = vec![];
+    markdown_files(&root(), &mut files);
+    assert!(
+        files.len() > 10,
+        "found only {} Markdown files",
+        files.len()
+    );
+    let mut offenders = vec![];
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.contains("../shared") || line.contains("/work/") {
+                offenders.push(format!(
+                    "{}:{}",
+                    file.strip_prefix(root()).unwrap().display(),
+                    n + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "documentation points outside the repository: {}",
+        offenders.join(", ")
+    );
+}
