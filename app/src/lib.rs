@@ -11,6 +11,7 @@ pub mod idp;
 mod logging;
 pub mod output;
 pub mod providers;
+pub mod service;
 pub mod wire;
 
 mod adapters;

@@ -4,21 +4,17 @@
 use crate::cli::{Cli, Command, ListWhat, OutputFormat};
 use crate::env::ProcessEnv;
 use crate::output;
+use crate::service::{LOCK_TIMEOUT, Planned, Service};
 use anyhow::{Context as _, Result, anyhow, bail};
-use aws_runas_cache_file::FileCache;
-use aws_runas_config_file::{ConfigFileStore, FileLocations, ParseMode, Platform, SectionEdit};
-use aws_runas_domain::chain::{Base, PlanInput, RoleChain, StsEndpoint, Target, plan};
-use aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS;
+use aws_runas_config_file::SectionEdit;
+use aws_runas_domain::chain::{Base, RoleChain, Target};
 use aws_runas_domain::ports::clock::Clock;
 use aws_runas_domain::ports::iam::Iam;
-use aws_runas_domain::ports::idp::{HttpSettings, IdpConnector};
-use aws_runas_domain::ports::profile_store::ProfileStore;
 use aws_runas_domain::ports::prompter::Prompter;
-use aws_runas_domain::ports::secret::{PasswordKind, SecretStore};
+use aws_runas_domain::ports::secret::PasswordKind;
 use aws_runas_domain::ports::sts::Sts;
 use aws_runas_domain::resolve::{self, Ports, ResolveOptions};
-use aws_runas_domain::settings::{Env, FlagValues};
-use aws_runas_domain::{Credentials, ProfileSet, RoleArn, Secret, Timestamp};
+use aws_runas_domain::{Credentials, ProfileSet, RoleArn, Timestamp};
 use aws_runas_sts_sdk::AwsSettings;
 use std::ffi::OsString;
 use std::io::Write;
@@ -26,14 +22,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::time::Duration;
-
-/// How long to wait for another aws-runas that is refreshing the same credentials.
-const LOCK_TIMEOUT: Duration = Duration::from_secs(180);
-/// How long one identity-provider request may take.
-const IDP_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long one STS call may take.
-const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The system clock.
 #[derive(Debug, Clone, Copy)]
@@ -53,247 +41,6 @@ impl Clock for SystemClock {
 #[derive(Debug, thiserror::Error)]
 #[error("nothing to do: name a profile (or set AWS_PROFILE)")]
 pub struct NothingToDo;
-
-/// Everything read before any credential work: files, environment, flags.
-struct Context<'a> {
-    penv: &'a ProcessEnv,
-    locations: FileLocations,
-    profiles: ProfileSet,
-    env: Env,
-    flags: FlagValues,
-}
-
-impl<'a> Context<'a> {
-    fn load(cli: &'a Cli, penv: &'a ProcessEnv) -> Result<Self> {
-        let locations =
-            FileLocations::from_env(|k| penv.get(k).map(str::to_string), Platform::current())?;
-        let profiles = ConfigFileStore::new(locations.clone(), ParseMode::AwsRunas).load()?;
-        let env = penv.settings_env();
-        let mut flags = FlagValues::new();
-        flags.set("session_token_duration", cli.duration.clone());
-        flags.set("credentials_duration", cli.role_duration.clone());
-        flags.set("mfa_serial", cli.mfa_serial.clone());
-        flags.set("external_id", cli.external_id.clone());
-        flags.set("saml_auth_url", cli.saml_url.clone());
-        flags.set("web_identity_auth_url", cli.web_url.clone());
-        flags.set("web_identity_client_id", cli.web_client.clone());
-        flags.set("web_identity_redirect_uri", cli.web_redirect.clone());
-        flags.set("saml_username", cli.username.clone());
-        flags.set("web_identity_username", cli.username.clone());
-        flags.set("saml_provider", cli.provider.clone());
-        flags.set("web_identity_provider", cli.provider.clone());
-        flags.set("mfa_type", cli.mfa_type.clone());
-        flags.set("jump_role_arn", cli.jump_role.clone());
-        Ok(Context {
-            penv,
-            locations,
-            profiles,
-            env,
-            flags,
-        })
-    }
-
-    fn target(&self, name: &str) -> Result<Target> {
-        if RoleArn::looks_like_arn(name) {
-            return Ok(Target::Arn(RoleArn::parse(name).with_context(|| {
-                format!("{name:?} given in place of a profile")
-            })?));
-        }
-        Ok(Target::Profile(name.to_string()))
-    }
-
-    fn aws_settings(&self, target: &Target) -> AwsSettings {
-        let profile = match target {
-            Target::Profile(p) => Some(p.as_str()),
-            Target::Arn(_) => None,
-        };
-        let s = aws_runas_domain::settings::resolve_settings(
-            &self.profiles,
-            profile,
-            &self.env,
-            &self.flags,
-        );
-        let first = |names: &[&str]| {
-            names
-                .iter()
-                .find_map(|n| self.penv.get(n))
-                .map(str::to_string)
-        };
-        let endpoint_url = s.get("endpoint_url").map(str::to_string);
-        AwsSettings {
-            region: s.get("region").map(str::to_string),
-            sts_endpoint: first(&["AWS_ENDPOINT_URL_STS"]).or_else(|| endpoint_url.clone()),
-            iam_endpoint: first(&["AWS_ENDPOINT_URL_IAM"]).or(endpoint_url),
-            https_proxy: first(&["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"]),
-            no_proxy: first(&["NO_PROXY", "no_proxy"]),
-            ca_bundle: s.get("ca_bundle").map(PathBuf::from),
-            operation_timeout: OPERATION_TIMEOUT,
-            connect_timeout: Duration::from_secs(10),
-            max_attempts: 3,
-        }
-    }
-
-    fn resolving(&self) -> Vec<String> {
-        self.penv
-            .get(aws_runas_process::RESOLVING_ENV)
-            .map(aws_runas_process::decode_resolving)
-            .unwrap_or_default()
-    }
-
-    fn chain(&self, target: &Target, aws: &AwsSettings) -> Result<RoleChain> {
-        let env_credentials = match (
-            self.penv.get("AWS_ACCESS_KEY_ID"),
-            self.penv.secret("AWS_SECRET_ACCESS_KEY"),
-        ) {
-            (Some(id), Some(secret)) => Some(Credentials::new(
-                id,
-                secret.clone(),
-                self.penv.secret("AWS_SESSION_TOKEN").cloned(),
-                None,
-            )),
-            _ => None,
-        };
-        // Where STS calls go is part of every cache fingerprint.
-        let endpoint = StsEndpoint {
-            region: aws.region.clone(),
-            url: aws.sts_endpoint.clone(),
-        };
-        let resolving = self.resolving();
-        let input = PlanInput {
-            profiles: &self.profiles,
-            env: &self.env,
-            flags: &self.flags,
-            env_credentials: env_credentials.as_ref(),
-            resolving: &resolving,
-            endpoint: &endpoint,
-        };
-        Ok(plan(&input, target)?)
-    }
-
-    fn process_runner(&self, chain: &RoleChain) -> aws_runas_process::ProcessRunner {
-        let mut in_flight = self.resolving();
-        in_flight.extend(chain.profile.clone());
-        aws_runas_process::ProcessRunner::new(aws_runas_process::ProcessSettings::new(in_flight))
-    }
-
-    fn cache(&self) -> FileCache {
-        FileCache::new(cache_dir(self.locations.config()))
-    }
-
-    fn token_cache(&self) -> aws_runas_cache_file::FileTokenCache {
-        aws_runas_cache_file::FileTokenCache::new(cache_dir(self.locations.config()))
-    }
-
-    fn secret_store(&self, chain: &RoleChain) -> Box<dyn SecretStore> {
-        self.secret_store_for(&chain.settings)
-    }
-
-    fn secret_store_for(
-        &self,
-        settings: &aws_runas_domain::settings::Settings,
-    ) -> Box<dyn SecretStore> {
-        match settings.get("password_store").map(str::trim) {
-            Some(s) if s.eq_ignore_ascii_case("keyring") => Box::new(
-                aws_runas_secret_keyring::KeyringSecretStore::new(Duration::from_secs(5)),
-            ),
-            Some(s) if !s.eq_ignore_ascii_case("file") => {
-                log::warn!(
-                    "password_store = {s} is not known (use file or keyring); using the credentials file"
-                );
-                Box::new(aws_runas_config_file::CredentialsFileSecretStore::new(
-                    self.locations.credentials(),
-                ))
-            }
-            _ => Box::new(aws_runas_config_file::CredentialsFileSecretStore::new(
-                self.locations.credentials(),
-            )),
-        }
-    }
-
-    /// The password given with `-P`, else by its environment variables.
-    fn password_flag(&self, cli: &Cli) -> Option<Secret> {
-        cli.password
-            .clone()
-            .or_else(|| {
-                self.penv
-                    .first_secret(&["RUNAS_PASSWORD", "SAML_PASSWORD", "WEB_PASSWORD"])
-                    .cloned()
-            })
-            .filter(|p| !p.is_empty())
-    }
-
-    /// The MFA code given with `-o`, else by `MFA_CODE`.
-    fn mfa_code(&self, cli: &Cli) -> Option<Secret> {
-        cli.otp
-            .clone()
-            .or_else(|| self.penv.secret("MFA_CODE").cloned())
-            .filter(|c| !c.is_empty())
-    }
-
-    fn http_settings(&self, aws: &AwsSettings) -> HttpSettings {
-        HttpSettings {
-            timeout: IDP_TIMEOUT,
-            proxy: aws.https_proxy.clone(),
-            no_proxy: aws.no_proxy.clone(),
-            ca_bundle: aws.ca_bundle.clone(),
-            cookie_jar: Some(cache_dir(self.locations.config()).join(".aws_runas.cookies")),
-        }
-    }
-
-    /// The identity-provider connector of a chain that starts with a login, else `None`.
-    fn connector(
-        &self,
-        cli: &Cli,
-        chain: &RoleChain,
-        aws: &AwsSettings,
-        prompter: &Arc<aws_runas_prompt_term::TermPrompter>,
-    ) -> Option<crate::idp::AppConnector> {
-        let (url, oidc) = match &chain.base {
-            Base::Saml(login) => (&login.url, false),
-            Base::WebIdentity(login) => (&login.url, true),
-            _ => return None,
-        };
-        let s = &chain.settings;
-        let (url_key, provider_key, user_key) = if oidc {
-            (
-                "web_identity_auth_url",
-                "web_identity_provider",
-                "web_identity_username",
-            )
-        } else {
-            ("saml_auth_url", "saml_provider", "saml_username")
-        };
-        // Only the adapters' own namespaces are copied; a registry that cannot be built is
-        // reported by the connector.
-        let adapters = aws_runas_domain::ports::idp::registry()
-            .map(aws_runas_domain::ports::idp::Registry::names)
-            .unwrap_or_default();
-        Some(crate::idp::AppConnector {
-            url: url.clone(),
-            provider: s.get(provider_key).map(str::to_string),
-            login: crate::idp::login_settings(s, url, url_key, user_key),
-            profile_keys: crate::idp::layered_profile_keys(
-                &self.profiles,
-                chain.profile.as_deref(),
-                &adapters,
-            ),
-            password_flag: self.password_flag(cli),
-            store: self.secret_store(chain),
-            kind: if oidc {
-                PasswordKind::WebIdentity
-            } else {
-                PasswordKind::Saml
-            },
-            mfa_code: self.mfa_code(cli),
-            prompter: Arc::clone(prompter) as Arc<dyn Prompter>,
-            clock: Arc::new(SystemClock),
-            http: self.http_settings(aws),
-            browser: Some(Arc::new(aws_runas_browser_system::SystemBrowser::new(
-                self.penv.get("PATH").map(std::ffi::OsString::from),
-            ))),
-        })
-    }
-}
 
 /// Runs the command line; returns the exit code.
 ///
@@ -339,44 +86,31 @@ fn subcommand(cli: &Cli, penv: &ProcessEnv, command: &Command) -> Result<ExitCod
 /// and where they go (a command, shell lines or JSON).
 struct CredentialRun<'a> {
     cli: &'a Cli,
-    ctx: Context<'a>,
+    service: Service,
     /// The profile word (a profile name or a role ARN).
     name: String,
     /// The command to run with the credentials; empty to print them.
     command: Vec<String>,
-    aws: AwsSettings,
-    chain: RoleChain,
+    planned: Planned,
     clock: SystemClock,
     /// Built only when needed: on a cache miss, or for `-w`.
     runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl<'a> CredentialRun<'a> {
-    fn prepare(cli: &'a Cli, penv: &'a ProcessEnv, words: &[String]) -> Result<Self> {
-        let ctx = Context::load(cli, penv)?;
-        let (name, command) = choose_profile(words, &ctx.profiles, penv).ok_or(NothingToDo)?;
-        let target = ctx.target(&name)?;
-        let aws = ctx.aws_settings(&target);
-        let mut chain = ctx.chain(&target, &aws)?;
-        if cli.session || penv.go_bool("RUNAS_SESSION_CREDENTIALS")?.unwrap_or(false) {
-            if let Some(session) = chain.session_only() {
-                chain = session;
-            } else {
-                log::debug!(
-                    "--session: the chain has no GetSessionToken step; using its credentials as they are"
-                );
-            }
-        }
+    fn prepare(cli: &'a Cli, penv: &ProcessEnv, words: &[String]) -> Result<Self> {
+        let service = Service::load(cli, penv)?;
+        let (name, command) = choose_profile(words, service.profiles(), penv).ok_or(NothingToDo)?;
+        let planned = service.plan(&name)?;
         // -E is accepted (environment credentials are what a command gets until a local
         // credential endpoint exists); its variable is still checked so a typo is reported.
         let _ = cli.env_credentials || penv.go_bool("RUNAS_ENV_CREDENTIALS")?.unwrap_or(false);
         Ok(CredentialRun {
             cli,
-            ctx,
+            service,
             name,
             command,
-            aws,
-            chain,
+            planned,
             clock: SystemClock,
             runtime: None,
         })
@@ -384,9 +118,9 @@ impl<'a> CredentialRun<'a> {
 
     fn finish(mut self) -> Result<ExitCode> {
         let creds = self.credentials()?;
-        let (cli, penv) = (self.cli, self.ctx.penv);
+        let (cli, penv) = (self.cli, self.service.penv());
         if cli.write_credentials || penv.go_bool("RUNAS_WRITE_CREDENTIALS")?.unwrap_or(false) {
-            write_credentials(self.ctx.locations.credentials(), &self.name, &creds);
+            write_credentials(self.service.locations().credentials(), &self.name, &creds);
         }
         if cli.output == OutputFormat::Json {
             print_stdout(&format!("{}\n", output::credential_process_json(&creds)))?;
@@ -406,67 +140,15 @@ impl<'a> CredentialRun<'a> {
 
     /// The cached credentials when fresh (no lock, no runtime), else a refresh.
     fn credentials(&mut self) -> Result<Credentials> {
-        let cache = self.ctx.cache();
         if self.cli.refresh {
-            self.forget(&cache);
+            self.service.forget(&self.planned);
         }
-        match resolve::cached(
-            &self.chain,
-            &cache,
-            &self.clock,
-            DEFAULT_REFRESH_WINDOW_SECS,
-        ) {
-            Some(c) => Ok(c),
-            None => self.refresh(&cache),
+        if let Some(c) = self.service.cached(&self.planned) {
+            return Ok(c);
         }
-    }
-
-    /// `-r`: drops the cached result (and the identity token of an OIDC login).
-    fn forget(&self, cache: &FileCache) {
-        if let Err(e) = resolve::forget(&self.chain, cache) {
-            log::warn!("failed to clear cache: {e}");
-        }
-        if matches!(self.chain.base, Base::WebIdentity(_))
-            && let Err(e) =
-                aws_runas_domain::ports::cache::TokenCache::clear(&self.ctx.token_cache())
-        {
-            log::warn!("failed to clear the identity token cache: {e}");
-        }
-    }
-
-    /// The miss path: builds STS, the prompter, the identity-provider connector and the runtime.
-    fn refresh(&mut self, cache: &FileCache) -> Result<Credentials> {
-        log::debug!("cache miss: building the STS client and the async runtime");
-        let (cli, ctx, chain, penv) = (self.cli, &self.ctx, &self.chain, self.ctx.penv);
-        let sts = aws_runas_sts_sdk::SdkSts::new(self.aws.clone());
-        let prompter = Arc::new(aws_runas_prompt_term::TermPrompter::new(
-            aws_runas_prompt_term::TermSettings::controlling_terminal(),
-        ));
-        let connector = ctx.connector(cli, chain, &self.aws, &prompter);
-        let token_cache = ctx.token_cache();
-        let process = ctx.process_runner(chain);
-        let opts = ResolveOptions {
-            refresh_window_secs: DEFAULT_REFRESH_WINDOW_SECS,
-            lock_timeout: LOCK_TIMEOUT,
-            mfa_code: Mutex::new(ctx.mfa_code(cli)),
-            login_name: penv
-                .get("USER")
-                .or_else(|| penv.get("USERNAME"))
-                .map(str::to_string),
-            saml: Mutex::new(None),
-        };
+        log::debug!("cache miss: starting the async runtime");
         let rt = self.runtime.insert(new_runtime()?);
-        let ports = Ports {
-            sts: &sts,
-            cache,
-            prompter: prompter.as_ref(),
-            clock: &self.clock,
-            process: &process,
-            idp: connector.as_ref().map(|c| c as &dyn IdpConnector),
-            token_cache: Some(&token_cache),
-            token_file: Some(&aws_runas_cache_file::TokenFileReader),
-        };
-        Ok(rt.block_on(resolve::resolve(chain, ports, &opts))?)
+        rt.block_on(self.service.fetch(&self.planned))
     }
 
     /// `-w`: the caller identity of the credentials, on stderr.
@@ -475,7 +157,7 @@ impl<'a> CredentialRun<'a> {
             Some(rt) => rt,
             None => self.runtime.insert(new_runtime()?),
         };
-        let sts = aws_runas_sts_sdk::SdkSts::new(self.aws.clone());
+        let sts = aws_runas_sts_sdk::SdkSts::new(self.planned.aws.clone());
         let id = rt.block_on(sts.get_caller_identity(creds))?;
         eprintln!(
             "{{UserId:{} Arn:{} Account:{}}}",
@@ -486,9 +168,9 @@ impl<'a> CredentialRun<'a> {
 
     /// Runs the command with the credentials, or prints them as shell lines.
     fn deliver(mut self, creds: &Credentials) -> Result<ExitCode> {
-        let region = self.chain.settings.get("region");
-        let profile = self.chain.profile.as_deref();
-        let penv = self.ctx.penv;
+        let region = self.planned.chain.settings.get("region");
+        let profile = self.planned.chain.profile.as_deref();
+        let penv = self.service.penv();
         if !self.command.is_empty() {
             drop(self.runtime.take());
             let pairs = output::env_pairs(creds, region);
@@ -555,7 +237,7 @@ fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Res
     if RoleArn::looks_like_arn(&name) {
         bail!("profile looks like an ARN, check command parameters and environment variables");
     }
-    let ctx = Context::load(cli, penv)?;
+    let ctx = Service::load(cli, penv)?;
     let target = Target::Profile(name.clone());
     let aws = ctx.aws_settings(&target);
     let chain = ctx.chain(&target, &aws)?;
@@ -566,14 +248,14 @@ fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Res
         (Base::Saml(_), List::Mfa) => bail!(
             "detected SAML or Web Identity profile `{name}`, only IAM profiles support MFA device retrieval"
         ),
-        (Base::Saml(_), List::Roles) => list_saml_roles(cli, &ctx, &chain, &aws),
+        (Base::Saml(_), List::Roles) => list_saml_roles(&ctx, &chain, &aws),
         _ => list_iam(&ctx, &chain, aws, &name, which),
     }
 }
 
 /// `list mfa` and `list roles` of an IAM user's profile, signed with its base keys.
 fn list_iam(
-    ctx: &Context<'_>,
+    ctx: &Service,
     chain: &RoleChain,
     aws: AwsSettings,
     name: &str,
@@ -618,17 +300,10 @@ fn list_iam(
     Ok(ExitCode::SUCCESS)
 }
 
-fn list_saml_roles(
-    cli: &Cli,
-    ctx: &Context<'_>,
-    chain: &RoleChain,
-    aws: &AwsSettings,
-) -> Result<ExitCode> {
-    let prompter = Arc::new(aws_runas_prompt_term::TermPrompter::new(
-        aws_runas_prompt_term::TermSettings::controlling_terminal(),
-    ));
+fn list_saml_roles(ctx: &Service, chain: &RoleChain, aws: &AwsSettings) -> Result<ExitCode> {
+    let prompter = Arc::clone(ctx.prompter());
     let connector = ctx
-        .connector(cli, chain, aws, &prompter)
+        .connector(chain, aws)
         .expect("a SAML chain has a connector");
     let (cache, clock) = (ctx.cache(), SystemClock);
     let process = ctx.process_runner(chain);
@@ -675,14 +350,9 @@ fn list_saml_roles(
 /// `aws-runas password <profile>`: stores the identity-provider password of the profile's URL.
 fn password(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>) -> Result<ExitCode> {
     let name = subcommand_profile(profile, penv)?;
-    let ctx = Context::load(cli, penv)?;
-    let settings = aws_runas_domain::settings::resolve_settings(
-        &ctx.profiles,
-        Some(&name),
-        &ctx.env,
-        &ctx.flags,
-    );
-    if ctx.profiles.profile(&name).is_none() && cli.saml_url.is_none() && cli.web_url.is_none() {
+    let ctx = Service::load(cli, penv)?;
+    let settings = ctx.settings(Some(&name));
+    if ctx.profiles().profile(&name).is_none() && cli.saml_url.is_none() && cli.web_url.is_none() {
         bail!("profile `{name}` not found in the config or credentials file");
     }
     let (url, kind) = match (
@@ -698,7 +368,7 @@ fn password(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>) -> Result<ExitC
         (Some(u), None) => (u.to_string(), PasswordKind::Saml),
         (None, Some(u)) => (u.to_string(), PasswordKind::WebIdentity),
     };
-    let secret = match ctx.password_flag(cli) {
+    let secret = match ctx.password_flag() {
         Some(p) => p,
         None => {
             let prompter = aws_runas_prompt_term::TermPrompter::new(
@@ -718,7 +388,7 @@ fn password(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>) -> Result<ExitC
         Some(s) if s.trim().eq_ignore_ascii_case("keyring") => "the OS keyring".to_string(),
         _ => format!(
             "{} (obfuscated, not encrypted)",
-            ctx.locations.credentials().display()
+            ctx.locations().credentials().display()
         ),
     };
     log::info!(
@@ -751,7 +421,7 @@ fn write_credentials(file: &Path, profile: &str, creds: &Credentials) {
     }
 }
 
-fn new_runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn new_runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -770,7 +440,7 @@ pub fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-fn cache_dir(config: &Path) -> PathBuf {
+pub(crate) fn cache_dir(config: &Path) -> PathBuf {
     match config.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
