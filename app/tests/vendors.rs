@@ -24,6 +24,13 @@ fn replay(adapter: &str) -> Replay {
             "https://adfs.example.test",
             "https://sso.example.test",
         ],
+        // Azure AD federating to AD FS: the azuread hosts (the federation server among them).
+        "azuread-adfs" => &[
+            "https://myapps.microsoft.com",
+            "https://login.microsoftonline.com",
+            "https://account.activedirectory.windowsazure.com",
+            "https://adfs.example.test",
+        ],
         "okta" => &[
             "https://example.okta.com",
             "https://api-fake0001.duosecurity.com",
@@ -118,6 +125,52 @@ fn adfs_forms_login_to_credentials() {
 #[test]
 fn azuread_managed_user_to_credentials() {
     assert_case_logs_in("azuread", "managed-kmsi");
+}
+
+/// A federated Azure AD user: the app's federation hands the sign-in to the real `adfs` adapter,
+/// whose session reaches Azure AD in memory — the cookie file cannot be read or written (a
+/// directory stands in its place), and the password given up front is handed on.
+#[test]
+fn azuread_federated_user_signs_in_at_adfs_with_no_cookie_file() {
+    let (lab, role, saml) = saml_role();
+    let served = replay("azuread-adfs").serve("federated-user", Some(&saml));
+    let password = served.password().expect("the case has a password");
+    let mut config = config(&served, "azuread", &role);
+    for key in ["azuread_federated_username", "azuread_federation_provider"] {
+        config.push_str(&format!("{key} = {}\n", served.setting(key).unwrap()));
+    }
+    let env = TestEnv::new(&config, "");
+    // The cookie file goes beside the config file: a directory there makes it unusable.
+    let jar = env
+        .config_file()
+        .parent()
+        .unwrap()
+        .join(".aws_runas.cookies");
+    std::fs::create_dir_all(&jar).unwrap();
+    let run = runas(
+        &env,
+        lab.url(),
+        &["-vv", "corp"],
+        &[("SAML_PASSWORD", password)],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        exports(&run.stdout)["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("through adfs"),
+        "the app's federation chose the adfs adapter: {}",
+        run.stderr
+    );
+    assert_eq!(lab.proxy.count("AssumeRoleWithSAML"), 1);
+    assert!(
+        !run.stderr.contains(password),
+        "the password never reaches a log"
+    );
+    served.assert_finished();
+    assert!(jar.is_dir(), "no cookie file took the directory's place");
 }
 
 #[test]
