@@ -10,3 +10,4 @@ use aws_runas_idp_keycloak as _;
 use aws_runas_idp_mock as _;
 use aws_runas_idp_oidc as _;
 use aws_runas_idp_okta as _;
+use aws_runas_idp_onelogin as _;

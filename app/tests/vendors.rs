@@ -28,6 +28,7 @@ fn replay(adapter: &str) -> Replay {
             "https://example.okta.com",
             "https://api-fake0001.duosecurity.com",
         ],
+        "onelogin" => &["https://example.onelogin.com"],
         other => panic!("no replay for {other}"),
     };
     hosts
@@ -123,6 +124,11 @@ fn azuread_managed_user_to_credentials() {
 #[test]
 fn okta_classic_user_to_credentials() {
     assert_case_logs_in("okta", "classic-success");
+}
+
+#[test]
+fn onelogin_api_login_to_credentials() {
+    assert_case_logs_in("onelogin", "saml-success");
 }
 
 #[test]
