@@ -5,6 +5,7 @@
 
 use aws_runas_idp_adfs as _;
 use aws_runas_idp_azuread as _;
+use aws_runas_idp_forgerock as _;
 use aws_runas_idp_forms as _;
 use aws_runas_idp_keycloak as _;
 use aws_runas_idp_mock as _;

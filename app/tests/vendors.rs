@@ -29,6 +29,7 @@ fn replay(adapter: &str) -> Replay {
             "https://api-fake0001.duosecurity.com",
         ],
         "onelogin" => &["https://example.onelogin.com"],
+        "forgerock" => &["https://am.example.test"],
         other => panic!("no replay for {other}"),
     };
     hosts
@@ -129,6 +130,11 @@ fn okta_classic_user_to_credentials() {
 #[test]
 fn onelogin_api_login_to_credentials() {
     assert_case_logs_in("onelogin", "saml-success");
+}
+
+#[test]
+fn forgerock_rest_login_to_credentials() {
+    assert_case_logs_in("forgerock", "saml-password");
 }
 
 #[test]
