@@ -5,8 +5,10 @@
 
 use aws_runas_idp_adfs as _;
 use aws_runas_idp_azuread as _;
+use aws_runas_idp_forgerock as _;
 use aws_runas_idp_forms as _;
 use aws_runas_idp_keycloak as _;
 use aws_runas_idp_mock as _;
 use aws_runas_idp_oidc as _;
 use aws_runas_idp_okta as _;
+use aws_runas_idp_onelogin as _;

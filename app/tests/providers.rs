@@ -32,7 +32,15 @@ aws_runas_domain::register_idp!(IdpRegistrationSpec {
 
 /// The identity-provider adapters the app links (app/src/adapters.rs).
 const LINKED: &[&str] = &[
-    "adfs", "azuread", "forms", "keycloak", "mock", "oidc", "okta",
+    "adfs",
+    "azuread",
+    "forgerock",
+    "forms",
+    "keycloak",
+    "mock",
+    "oidc",
+    "okta",
+    "onelogin",
 ];
 
 #[test]

@@ -35,6 +35,8 @@ fn replay(adapter: &str) -> Replay {
             "https://example.okta.com",
             "https://api-fake0001.duosecurity.com",
         ],
+        "onelogin" => &["https://example.onelogin.com"],
+        "forgerock" => &["https://am.example.test"],
         other => panic!("no replay for {other}"),
     };
     hosts
@@ -176,6 +178,16 @@ fn azuread_federated_user_signs_in_at_adfs_with_no_cookie_file() {
 #[test]
 fn okta_classic_user_to_credentials() {
     assert_case_logs_in("okta", "classic-success");
+}
+
+#[test]
+fn onelogin_api_login_to_credentials() {
+    assert_case_logs_in("onelogin", "saml-success");
+}
+
+#[test]
+fn forgerock_rest_login_to_credentials() {
+    assert_case_logs_in("forgerock", "saml-password");
 }
 
 #[test]
