@@ -261,11 +261,12 @@ impl Service {
         log::debug!("cache miss: building the STS client");
         let chain = &planned.chain;
         let cache = self.cache();
+        // An unknown or uninstalled prompt driver is reported before anything is built.
+        let prompter = self.prompter_for(&chain.settings)?;
         let sts = aws_runas_sts_sdk::SdkSts::new(planned.aws.clone());
         let connector = self.connector(chain, &planned.aws);
         let token_cache = self.token_cache();
         let process = self.process_runner(chain);
-        let prompter = self.prompter_for(&chain.settings)?;
         let mfa_code = self.mfa_code.lock().map_or(None, |mut c| c.take());
         let opts = ResolveOptions {
             refresh_window_secs: DEFAULT_REFRESH_WINDOW_SECS,
