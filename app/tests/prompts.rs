@@ -195,3 +195,84 @@ fn ykman_reads_the_code_from_the_key_named_by_ykman_oath_credential() {
         .unwrap();
     assert_eq!(gst.param("TokenCode").as_deref(), Some("975310"));
 }
+
+#[test]
+fn notices_reach_a_dialog_user_as_notifications() {
+    // A SAML login (the network-free mock adapter) granting two roles and no role_arn: the menu
+    // is a notice, the choice a question; with zenity both reach the desktop.
+    let moto = Moto::shared();
+    let name = aws_runas_tests::unique_name("gui");
+    let metadata = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.org"/>"#;
+    let out = moto
+        .query(
+            "iam",
+            "CreateSAMLProvider",
+            &[("Name", &name), ("SAMLMetadataDocument", metadata)],
+        )
+        .unwrap();
+    let provider = out
+        .split("<SAMLProviderArn>")
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .unwrap()
+        .to_string();
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithSAML"}}]}}"#
+    );
+    let roles = [
+        moto.create_role("gui-a", &trust),
+        moto.create_role("gui-b", &trust),
+    ];
+    let env = TestEnv::new(
+        &format!(
+            "[profile demo]\nsaml_auth_url = http://localhost/mock/saml\nmock_roles = {}, {}\nmock_provider = {provider}\n",
+            roles[0], roles[1]
+        ),
+        "",
+    );
+    let lab = Lab::new();
+    let bin = tempfile::tempdir().unwrap();
+    let path = fake(bin.path(), "zenity", "2", 0);
+    let run = runas(
+        &env,
+        lab.url(),
+        &["-O", "json", "demo"],
+        &[("RUNAS_PROMPT", "zenity"), ("PATH", &path)],
+    );
+    // moto answers AssumeRoleWithSAML with a 500 when the assertion grants several roles, so
+    // the run's outcome is not checked: the dialogs and the role sent to STS are.
+    assert!(
+        !run.stderr.contains("prompt") && !run.stderr.contains("cancelled"),
+        "{}",
+        run.stderr
+    );
+    let args = recorded(bin.path(), "zenity");
+    let notification = args
+        .find("--notification\n")
+        .unwrap_or_else(|| panic!("no notification: {args}"));
+    let entry = args
+        .find("--text=Role [1-2]\n")
+        .unwrap_or_else(|| panic!("no question: {args}"));
+    assert!(notification < entry, "the menu before the question: {args}");
+    for role in &roles {
+        assert!(args[notification..entry].contains(role.as_str()), "{args}");
+    }
+    let chosen = lab
+        .proxy
+        .exchanges()
+        .into_iter()
+        .find(|x| x.action() == Some("AssumeRoleWithSAML"))
+        .and_then(|x| x.param("RoleArn"))
+        .unwrap();
+    let menu = &args[notification..entry];
+    let second = menu
+        .lines()
+        .find(|l| l.trim_start().starts_with("2) "))
+        .unwrap()
+        .trim_start()
+        .trim_start_matches("2) ");
+    assert_eq!(
+        chosen, second,
+        "the answer picked the second role of the menu"
+    );
+}
