@@ -648,6 +648,29 @@ mod tests {
     }
 
     #[test]
+    fn debug_strings_show_no_secret() {
+        let builder = CredentialProvider::builder("admin")
+            .environment([
+                ("AWS_SECRET_ACCESS_KEY", "fake-env-secret"),
+                ("HOME", "/nonexistent-home"),
+            ])
+            .mfa_code(Secret::new("fake-code-123456"));
+        let text = format!("{builder:?}");
+        assert!(text.contains("AWS_SECRET_ACCESS_KEY"), "{text}");
+        assert!(
+            !text.contains("fake-env-secret") && !text.contains("fake-code-123456"),
+            "{text}"
+        );
+        let provider = builder.build().unwrap();
+        let text = format!("{provider:?}");
+        assert!(text.contains("admin"), "{text}");
+        assert!(
+            !text.contains("fake-env-secret") && !text.contains("fake-code-123456"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_callback_prompter_tells_mfa_codes_from_other_questions() {
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = Arc::clone(&seen);
