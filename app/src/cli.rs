@@ -114,6 +114,10 @@ pub struct Cli {
     #[arg(short = 'J', long = "jump-role", value_name = "ARN")]
     pub jump_role: Option<String>,
 
+    /// Where questions go: terminal, zenity, kdialog, osascript, wincred, ykman or auto [env: RUNAS_PROMPT]
+    #[arg(long = "prompt", value_name = "DRIVER")]
+    pub prompt: Option<String>,
+
     /// Output format
     #[arg(
         short = 'O',
@@ -203,6 +207,7 @@ impl fmt::Debug for Cli {
             .field("provider", &self.provider)
             .field("mfa_type", &self.mfa_type)
             .field("jump_role", &self.jump_role)
+            .field("prompt", &self.prompt)
             .field("output", &self.output)
             .field("shell", &self.shell)
             .field("session", &self.session)

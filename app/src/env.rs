@@ -52,6 +52,9 @@ const FIXED: &[&str] = &[
     "SHELL",
     "USER",
     "USERNAME",
+    // Whether a desktop dialog can be shown (`prompt = auto` with no terminal).
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
     // Profiles an aws-runas further up is resolving.
     aws_runas_process::RESOLVING_ENV,
 ];
@@ -92,6 +95,20 @@ impl ProcessEnv {
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let pairs: BTreeMap<&str, &str> = pairs.into_iter().collect();
         Self::from_lookup(|name| pairs.get(name).map(|v| (*v).to_string()))
+    }
+
+    /// This environment with `name` set to `value`; a name that is not allow-listed is ignored,
+    /// as [`ProcessEnv::capture`] would.
+    #[must_use]
+    pub fn with_var(mut self, name: &str, value: &str) -> Self {
+        if let Some(name) = allowed(name) {
+            if is_secret_variable(name) {
+                self.secret.insert(name, Secret::new(value));
+            } else {
+                self.plain.insert(name, value.to_string());
+            }
+        }
+        self
     }
 
     fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {

@@ -2,20 +2,31 @@
 //!
 //! The binary (`src/main.rs`) only parses arguments and maps errors to exit codes; this library
 //! holds the rest so tests can call it in-process.
+//!
+//! It is also aws-runas as a Rust library: [`CredentialProvider`] gives the credentials of a
+//! profile the command line's way (same files, chains, logins, cache and locks) and implements
+//! the AWS SDK's `ProvideCredentials`; `docs/library.md` explains it.
 
 pub mod cli;
 pub mod completion;
 pub mod env;
 pub mod exec;
 pub mod idp;
+mod library;
 mod logging;
 pub mod output;
+mod prompt;
 pub mod providers;
 pub mod service;
 pub mod wire;
 
 mod adapters;
 
+pub use aws_runas_domain::ports::prompter::{PromptError, Prompter};
+pub use aws_runas_domain::{Credentials, Secret, Timestamp};
+pub use library::{
+    Builder, CallbackPrompter, CredentialProvider, Error, ErrorKind, Question, sdk_credentials,
+};
 pub use providers::providers_table;
 
 use clap::Parser;

@@ -54,6 +54,10 @@ pub struct Service {
     session_only: bool,
     /// Where questions go: the controlling terminal unless [`Service::with_prompter`] says else.
     prompter: Arc<dyn Prompter>,
+    /// Whether [`Service::with_prompter`] chose the prompter (else the `prompt` setting does).
+    prompter_given: bool,
+    /// Where the cache files are, when not beside the config file ([`Service::with_cache_dir`]).
+    cache_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Service {
@@ -93,6 +97,7 @@ impl Service {
         flags.set("web_identity_provider", cli.provider.clone());
         flags.set("mfa_type", cli.mfa_type.clone());
         flags.set("jump_role_arn", cli.jump_role.clone());
+        flags.set("prompt", cli.prompt.clone());
         let password = cli
             .password
             .clone()
@@ -120,6 +125,8 @@ impl Service {
             prompter: Arc::new(aws_runas_prompt_term::TermPrompter::new(
                 aws_runas_prompt_term::TermSettings::controlling_terminal(),
             )),
+            prompter_given: false,
+            cache_dir: None,
         })
     }
 
@@ -127,7 +134,42 @@ impl Service {
     #[must_use]
     pub fn with_prompter(mut self, prompter: Arc<dyn Prompter>) -> Self {
         self.prompter = prompter;
+        self.prompter_given = true;
         self
+    }
+
+    /// Keeps the cache files (and their locks) in `dir` instead of beside the config file.
+    #[must_use]
+    pub fn with_cache_dir(mut self, dir: PathBuf) -> Self {
+        self.cache_dir = Some(dir);
+        self
+    }
+
+    /// The prompter for a chain with these settings: the one given to
+    /// [`Service::with_prompter`], else the driver the `prompt` setting names (the terminal,
+    /// a dialog, a YubiKey; `auto` when unset).
+    ///
+    /// # Errors
+    /// An unknown driver, or one that is not installed.
+    pub fn prompter_for(
+        &self,
+        settings: &aws_runas_domain::settings::Settings,
+    ) -> Result<Arc<dyn Prompter>> {
+        if self.prompter_given {
+            return Ok(Arc::clone(&self.prompter));
+        }
+        crate::prompt::choose(
+            settings,
+            &crate::prompt::Surroundings::of(&self.penv),
+            Arc::clone(&self.prompter),
+        )
+    }
+
+    /// Where the cache files and their locks are.
+    fn cache_root(&self) -> PathBuf {
+        self.cache_dir
+            .clone()
+            .unwrap_or_else(|| cache_dir(self.locations.config()))
     }
 
     /// The process environment this service was loaded with.
@@ -219,6 +261,8 @@ impl Service {
         log::debug!("cache miss: building the STS client");
         let chain = &planned.chain;
         let cache = self.cache();
+        // An unknown or uninstalled prompt driver is reported before anything is built.
+        let prompter = self.prompter_for(&chain.settings)?;
         let sts = aws_runas_sts_sdk::SdkSts::new(planned.aws.clone());
         let connector = self.connector(chain, &planned.aws);
         let token_cache = self.token_cache();
@@ -238,7 +282,7 @@ impl Service {
         let ports = Ports {
             sts: &sts,
             cache: &cache,
-            prompter: self.prompter.as_ref(),
+            prompter: prompter.as_ref(),
             clock: &SystemClock,
             process: &process,
             idp: connector.as_ref().map(|c| c as &dyn IdpConnector),
@@ -337,11 +381,11 @@ impl Service {
     }
 
     pub(crate) fn cache(&self) -> FileCache {
-        FileCache::new(cache_dir(self.locations.config()))
+        FileCache::new(self.cache_root())
     }
 
     pub(crate) fn token_cache(&self) -> aws_runas_cache_file::FileTokenCache {
-        aws_runas_cache_file::FileTokenCache::new(cache_dir(self.locations.config()))
+        aws_runas_cache_file::FileTokenCache::new(self.cache_root())
     }
 
     fn secret_store(&self, chain: &RoleChain) -> Box<dyn SecretStore> {
@@ -381,7 +425,7 @@ impl Service {
             proxy: aws.https_proxy.clone(),
             no_proxy: aws.no_proxy.clone(),
             ca_bundle: aws.ca_bundle.clone(),
-            cookie_jar: Some(cache_dir(self.locations.config()).join(".aws_runas.cookies")),
+            cookie_jar: Some(self.cache_root().join(".aws_runas.cookies")),
         }
     }
 
@@ -428,7 +472,10 @@ impl Service {
                 PasswordKind::Saml
             },
             mfa_code: self.mfa_code.lock().ok().and_then(|c| c.clone()),
-            prompter: Arc::clone(&self.prompter),
+            prompter: self.prompter_for(s).unwrap_or_else(|e| {
+                log::warn!("{e:#}; asking on the terminal");
+                Arc::clone(&self.prompter)
+            }),
             clock: Arc::new(SystemClock),
             http: self.http_settings(aws),
             browser: Some(Arc::new(aws_runas_browser_system::SystemBrowser::new(

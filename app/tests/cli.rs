@@ -6,6 +6,8 @@ mod e2e;
 mod errors;
 mod everyday;
 mod idp_settings;
+mod library;
+mod prompts;
 mod providers;
 mod redaction;
 mod saml;

@@ -125,6 +125,15 @@ const fn flag(
     k
 }
 
+const fn long_flag(mut k: KeyDef, long: &'static str, vars: &'static [&'static str]) -> KeyDef {
+    k.flag = Some(FlagDef {
+        long,
+        short: None,
+        env: vars,
+    });
+    k
+}
+
 const fn own(mut k: KeyDef) -> KeyDef {
     k.from_default = false;
     k.from_source = false;
@@ -381,6 +390,22 @@ pub const KEYS: &[KeyDef] = &[
         V::Text,
         AwsRunas,
         "where `aws-runas password` keeps the IdP password: file (default; obfuscated in the credentials file) or keyring",
+    ),
+    long_flag(
+        key(
+            "prompt",
+            V::Text,
+            AwsRunas,
+            "where questions go: terminal, zenity, kdialog, osascript, wincred, ykman (MFA codes from a YubiKey) or auto (default: the terminal, else a dialog when there is a display)",
+        ),
+        "prompt",
+        &["RUNAS_PROMPT"],
+    ),
+    key(
+        "ykman_oath_credential",
+        V::Text,
+        AwsRunas,
+        "with prompt = ykman: the YubiKey OATH account holding the MFA code (default: mfa_serial)",
     ),
     flag(
         env(

@@ -685,7 +685,7 @@ fn ask_mfa(
     }
     match ports
         .prompter
-        .read_line(&format!("MFA code for {serial}: "))
+        .read_line(&crate::ports::prompter::mfa_question(serial))
     {
         Ok(code) if code.trim().is_empty() => Err(ResolveError::MfaEmpty(serial.to_string())),
         Ok(code) => Ok(Secret::new(code.trim())),

@@ -37,4 +37,40 @@ pub enum PromptError {
     /// Reading or writing the terminal failed.
     #[error("terminal I/O failed: {0}")]
     Io(String),
+    /// A prompt driver other than the terminal (a dialog program, a YubiKey) failed; the message
+    /// names the driver and what went wrong.
+    #[error("{0}")]
+    Driver(Box<str>),
+}
+
+/// The question the domain asks for the one-time code of the MFA device `serial`.
+///
+/// Prompters that can answer such a question themselves (a YubiKey reader) recognise it with
+/// [`mfa_device`]; every other prompter just shows it.
+pub fn mfa_question(serial: &str) -> String {
+    format!("{MFA_QUESTION_PREFIX}{serial}: ")
+}
+
+/// The MFA device a label made by [`mfa_question`] asks about, else `None`.
+pub fn mfa_device(label: &str) -> Option<&str> {
+    label
+        .strip_prefix(MFA_QUESTION_PREFIX)?
+        .strip_suffix(": ")
+        .filter(|serial| !serial.is_empty())
+}
+
+const MFA_QUESTION_PREFIX: &str = "MFA code for ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_mfa_question_names_its_device() {
+        let serial = "arn:aws:iam::123456789012:mfa/ana";
+        assert_eq!(mfa_device(&mfa_question(serial)), Some(serial));
+        assert_eq!(mfa_device("Password: "), None);
+        assert_eq!(mfa_device("MFA code: "), None);
+        assert_eq!(mfa_device("MFA code for : "), None);
+    }
 }
