@@ -609,7 +609,8 @@ mod tests {
         let e = block_on(federation.choose(registry, &server.url("/login"), &deps())).unwrap_err();
         assert_eq!(e.kind(), IdpErrorKind::Configuration, "{e}");
         assert!(
-            e.to_string().contains("name one of: adfs, forms, keycloak"),
+            e.to_string()
+                .contains("name one of: adfs, forgerock, forms, keycloak"),
             "{e}"
         );
     }
@@ -721,7 +722,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("/federation") && e.contains("adfs, forms, keycloak"),
+            e.contains("/federation") && e.contains("adfs, forgerock, forms, keycloak"),
             "the URL and the other providers: {e}"
         );
     }
