@@ -20,10 +20,6 @@ const STEP_SAML: &str = "asking onelogin for the saml assertion";
 const STEP_LOGIN: &str = "logging in at the onelogin api";
 const STEP_SESSION: &str = "opening a onelogin session with the session token";
 
-/// How many times the authorization request is opened: once, and once more after logging in
-/// (the original tool tried again forever).
-const MAX_AUTHORIZE: usize = 2;
-
 /// One OneLogin login: its settings, HTTP client, answers and injected dependencies.
 pub(crate) struct Login {
     settings: OneLoginSettings,
@@ -198,7 +194,8 @@ impl Login {
     }
 
     /// The OIDC login: the authorization request, answered at once with a session; otherwise
-    /// [`Login::sign_in`] and the request once more.
+    /// [`Login::sign_in`] and the request once more, and no more (the original tool tried again
+    /// forever).
     async fn id_token(&self, req: &OidcRequest) -> Result<IdToken, IdpError> {
         let base = self.settings.base();
         let endpoints = OidcEndpoints {
@@ -208,7 +205,8 @@ impl Login {
         let client = OidcClient::new(self.http.clone(), &self.deps, endpoints);
         let session = client.session(req)?;
         let mut step = session.start(&self.http).await?;
-        for attempt in 1..=MAX_AUTHORIZE {
+        let mut signed_in = false;
+        loop {
             let page = match step {
                 AuthorizationStep::Code(code) => return client.exchange(&session, code).await,
                 AuthorizationStep::Page(page) => page,
@@ -216,7 +214,7 @@ impl Login {
             if page.status() >= 500 {
                 return Err(page.status_error().into());
             }
-            if attempt == MAX_AUTHORIZE {
+            if signed_in {
                 return Err(IdpError::unexpected_page(format!(
                     "onelogin did not redirect to {} after the login succeeded (the last page was {})",
                     display_url(session.redirect_uri()),
@@ -224,9 +222,9 @@ impl Login {
                 )));
             }
             self.sign_in().await?;
+            signed_in = true;
             step = session.start(&self.http).await?;
         }
-        unreachable!("the last attempt returns")
     }
 }
 

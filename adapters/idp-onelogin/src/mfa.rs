@@ -399,7 +399,9 @@ async fn by_code(
         }
     }
     let label = format!("{} code: ", device.label);
-    for attempt in 1..=MAX_CODES {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         let code = answers.code(&label)?;
         let refusal = match verify(
             login,
@@ -430,7 +432,7 @@ async fn by_code(
                 )));
             }
         };
-        if attempt == MAX_CODES {
+        if attempt >= MAX_CODES {
             return Err(IdpError::mfa_rejected(format!(
                 "onelogin refused {MAX_CODES} codes of {} in a row{}; not asking again",
                 answers.who(),
@@ -442,7 +444,6 @@ async fn by_code(
             answers.quote(&refusal)
         ));
     }
-    unreachable!("the last attempt returns")
 }
 
 /// A push: sent once, then polled until approved, refused or the wait's bound.

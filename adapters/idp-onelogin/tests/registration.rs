@@ -1,13 +1,17 @@
-//! The registration record: name, capabilities, and the URL and probe matchers; settings refused
-//! at build time; no secret in the adapter's `Debug`.
+//! The registration record: name, capabilities, and the URL and probe matchers (one probe of a
+//! server setting OneLogin's session cookie); settings refused at build time; no secret in the
+//! adapter's `Debug`.
 
 use crate::{TOKEN, onelogin};
-use aws_runas_domain::Secret;
-use aws_runas_domain::ports::idp::{IdpSettings, MfaKind, Protocol};
+use aws_runas_domain::ports::clock::FixedClock;
+use aws_runas_domain::ports::idp::{AuthUrl, IdpSettings, MfaKind, Protocol, registry};
+use aws_runas_domain::{Secret, Timestamp};
+use aws_runas_idp_support::HttpClient;
 use aws_runas_idp_testkit::{
-    ExpectedRegistration, assert_accepted, assert_debug_hides, assert_refused, assert_registration,
-    probe_with_cookies, probe_with_headers,
+    ExpectedRegistration, MockResponse, MockServer, assert_accepted, assert_debug_hides,
+    assert_refused, assert_registration, idle_http, probe_with_cookies, probe_with_headers,
 };
+use std::sync::Arc;
 
 #[test]
 fn registration() {
@@ -41,6 +45,34 @@ fn registration() {
                 probe_with_cookies(&[]),
             ],
         },
+    );
+}
+
+#[tokio::test]
+async fn a_onelogin_page_on_a_custom_domain_is_detected_by_one_probe() {
+    let server = MockServer::start();
+    server.route("HEAD", "/sso", |_| {
+        MockResponse::new(200)
+            .set_cookie("sub_session_onelogin.com=fake-session-0001; Path=/; HttpOnly")
+    });
+    let url = server.url("/sso");
+    assert!(
+        registry()
+            .unwrap()
+            .detect_by_url(&AuthUrl::parse(&url).unwrap())
+            .is_none()
+    );
+    let client = HttpClient::new(
+        idle_http(),
+        Arc::new(FixedClock(Timestamp::from_unix(1_767_225_600))),
+    );
+    let probe = client.probe(&url).await.unwrap();
+    assert_eq!(
+        registry()
+            .unwrap()
+            .detect_by_probe(&probe)
+            .map(|r| r.name()),
+        Some("onelogin")
     );
 }
 
