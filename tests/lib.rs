@@ -5,8 +5,10 @@
 mod http;
 mod moto;
 mod proxy;
+mod sso;
 mod test_env;
 
 pub use moto::{ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, trust_policy, unique_name};
 pub use proxy::{Exchange, RecordingProxy};
+pub use sso::{DeviceUser, SsoCalls, SsoEmulator};
 pub use test_env::TestEnv;

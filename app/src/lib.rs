@@ -12,6 +12,7 @@ mod logging;
 pub mod output;
 pub mod providers;
 pub mod service;
+mod sso;
 pub mod wire;
 
 mod adapters;

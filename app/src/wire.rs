@@ -71,6 +71,7 @@ fn subcommand(cli: &Cli, penv: &ProcessEnv, command: &Command) -> Result<ExitCod
             aws_runas_domain::ports::idp::registry()?,
         ))?,
         Command::Completion { shell } => print_stdout(&crate::completion::script(*shell))?,
+        Command::Sso { action } => return crate::sso::run(cli, penv, action),
         Command::Password { profile } => return password(cli, penv, profile.as_deref()),
         Command::List {
             what: ListWhat::Mfa { profile },
@@ -324,6 +325,7 @@ fn list_saml_roles(ctx: &Service, chain: &RoleChain, aws: &AwsSettings) -> Resul
         idp: Some(&connector),
         token_cache: None,
         token_file: None,
+        sso: None,
     };
     let response = new_runtime()?.block_on(resolve::saml_response(chain, ports, &opts))?;
     let who = response
