@@ -8,7 +8,10 @@ mod proxy;
 mod sso;
 mod test_env;
 
-pub use moto::{ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, trust_policy, unique_name};
+pub use moto::{
+    ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, python as moto_python, trust_policy,
+    unique_name,
+};
 pub use proxy::{Exchange, RecordingProxy};
 pub use sso::{DeviceUser, SsoCalls, SsoEmulator};
 pub use test_env::TestEnv;

@@ -478,3 +478,86 @@ fn device_login_denied_or_expired() {
     );
     assert!(!token_file(&env, "corp").exists());
 }
+
+/// Runs Python (the moto virtualenv's, which has botocore) with `HOME` set to the test's home.
+fn botocore(env: &TestEnv, script: &str) -> String {
+    let out = std::process::Command::new(aws_runas_tests::moto_python())
+        .arg("-c")
+        .arg(script)
+        .env_clear()
+        .env("HOME", env.home())
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "botocore: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn botocore_reads_our_token_and_we_read_botocores() {
+    let (lab, sso) = (Lab::new(), SsoEmulator::start());
+    let env = TestEnv::new(&config(""), "");
+    let login = run(
+        &env,
+        &lab,
+        &sso,
+        &[
+            "sso",
+            "login",
+            "--use-device-code",
+            "--no-browser",
+            "--sso-session",
+            "corp",
+        ],
+        &[],
+    );
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    let ours: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(token_file(&env, "corp")).unwrap()).unwrap();
+    // botocore's own loader (the AWS CLI's and boto3's) finds and parses the file.
+    let seen = botocore(
+        &env,
+        &format!(
+            "import os\n\
+             from botocore.utils import SSOTokenLoader, JSONFileCache, parse_timestamp\n\
+             cache = JSONFileCache(os.path.expanduser(os.path.join('~', '.aws', 'sso', 'cache')))\n\
+             t = SSOTokenLoader(cache=cache)('{START_URL}', session_name='corp')\n\
+             parse_timestamp(t['expiresAt']); parse_timestamp(t['registrationExpiresAt'])\n\
+             print(t['accessToken'], t['refreshToken'], t['clientId'], t['clientSecret'], t['region'])\n"
+        ),
+    );
+    let want = [
+        "accessToken",
+        "refreshToken",
+        "clientId",
+        "clientSecret",
+        "region",
+    ]
+    .map(|k| ours[k].as_str().unwrap().to_string())
+    .join(" ");
+    assert_eq!(seen.trim(), want);
+
+    // A token botocore saved (its own timestamp format) is used as it is.
+    sso.accept_tokens("boto-access", None, "boto-client", "boto-secret");
+    botocore(
+        &env,
+        &format!(
+            "import os, datetime\n\
+             from botocore.utils import SSOTokenLoader, JSONFileCache\n\
+             from dateutil.tz import tzutc\n\
+             cache = JSONFileCache(os.path.expanduser(os.path.join('~', '.aws', 'sso', 'cache')))\n\
+             now = datetime.datetime.now(tzutc())\n\
+             SSOTokenLoader(cache=cache).save_token('{START_URL}', {{\n\
+             \x20 'startUrl': '{START_URL}', 'region': 'us-east-2', 'accessToken': 'boto-access',\n\
+             \x20 'expiresAt': now + datetime.timedelta(hours=2), 'clientId': 'boto-client',\n\
+             \x20 'clientSecret': 'boto-secret', 'registrationExpiresAt': now + datetime.timedelta(days=30),\n\
+             }}, session_name='corp')\n"
+        ),
+    );
+    let r = run(&env, &lab, &sso, &["-O", "json", "dev"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(sso.role_requests().last().unwrap().2, "boto-access");
+}
