@@ -228,6 +228,7 @@ impl Service {
             self.locations.config(),
             chain,
             &planned.aws,
+            &self.prompter,
         );
         let mfa_code = self.mfa_code.lock().map_or(None, |mut c| c.take());
         let opts = ResolveOptions {

@@ -63,6 +63,51 @@ fn settings(
 pub(crate) struct ChainSso {
     tokens: SsoFileTokenCache,
     sdk: SdkSso,
+    login: Option<TerminalLogin>,
+}
+
+/// The login run before a credential request when no cached token is usable and a user sits at
+/// the controlling terminal: the device grant (it works from a remote shell too), with the
+/// browser opened on the verification page.
+struct TerminalLogin {
+    sdk: SdkSso,
+    prompter: std::sync::Arc<dyn aws_runas_domain::ports::prompter::Prompter>,
+    browser: aws_runas_browser_system::SystemBrowser,
+}
+
+#[async_trait::async_trait]
+impl aws_runas_domain::ports::sso::SsoLoginFlow for TerminalLogin {
+    async fn login(
+        &self,
+        session: &SsoSession,
+    ) -> Result<aws_runas_domain::ports::sso::SsoToken, String> {
+        aws_runas_domain::sso::device_login(
+            session,
+            &self.sdk,
+            self.prompter.as_ref(),
+            Some(&self.browser),
+            &crate::wire::SystemClock,
+            tokio::time::sleep,
+        )
+        .await
+        .map_err(|e| e.to_string())
+    }
+}
+
+/// Whether this process has a controlling terminal a user could log in on.
+fn has_terminal() -> bool {
+    #[cfg(unix)]
+    {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 impl ChainSso {
@@ -71,14 +116,25 @@ impl ChainSso {
         config: &Path,
         chain: &RoleChain,
         aws: &AwsSettings,
+        prompter: &std::sync::Arc<dyn aws_runas_domain::ports::prompter::Prompter>,
     ) -> Option<Self> {
         let Base::Sso { profile, fields } = &chain.base else {
             return None;
         };
         let role = aws_runas_domain::sso::sso_role(profile, fields).ok()?;
+        let endpoint = chain.settings.get("endpoint_url");
+        let login = has_terminal().then(|| TerminalLogin {
+            sdk: sdk(penv, &role.session, aws, endpoint),
+            prompter: std::sync::Arc::clone(prompter),
+            browser: aws_runas_browser_system::SystemBrowser::new(
+                penv.get("PATH").map(std::ffi::OsString::from),
+            )
+            .with_browser(penv.get("BROWSER").map(str::to_string)),
+        });
         Some(ChainSso {
             tokens: token_cache(penv, config),
-            sdk: sdk(penv, &role.session, aws, chain.settings.get("endpoint_url")),
+            sdk: sdk(penv, &role.session, aws, endpoint),
+            login,
         })
     }
 
@@ -87,6 +143,10 @@ impl ChainSso {
             tokens: &self.tokens,
             oidc: &self.sdk,
             portal: &self.sdk,
+            login: self
+                .login
+                .as_ref()
+                .map(|l| l as &dyn aws_runas_domain::ports::sso::SsoLoginFlow),
         }
     }
 }

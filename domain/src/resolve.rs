@@ -469,15 +469,21 @@ async fn fetch_sso(
         profile: profile.to_string(),
         reason: e.to_string(),
     })?;
-    let token = crate::sso::access_token(&role.session, sso, ports.clock, opts.lock_timeout)
-        .await
-        .map_err(|e| match e {
-            TokenError::LoginNeeded(reason) => ResolveError::SsoLogin {
-                profile: profile.to_string(),
-                reason,
-            },
-            TokenError::Cache(c) => ResolveError::Cache(c),
-        })?;
+    let token = crate::sso::token_or_login(
+        &role.session,
+        sso,
+        ports.clock,
+        opts.lock_timeout,
+        ports.prompter,
+    )
+    .await
+    .map_err(|e| match e {
+        TokenError::LoginNeeded(reason) => ResolveError::SsoLogin {
+            profile: profile.to_string(),
+            reason,
+        },
+        TokenError::Cache(c) => ResolveError::Cache(c),
+    })?;
     let creds = sso
         .portal
         .get_role_credentials(&token, &role.account_id, &role.role_name)

@@ -311,6 +311,36 @@ pub async fn access_token(
     }
 }
 
+/// [`access_token`], else (when a login flow is offered: there is a user at a terminal) a new
+/// login, cached under the token's lock.
+///
+/// # Errors
+/// As [`access_token`]; a failed login is [`TokenError::LoginNeeded`] with both reasons.
+pub async fn token_or_login(
+    session: &SsoSession,
+    sso: SsoPorts<'_>,
+    clock: &dyn Clock,
+    lock_timeout: Duration,
+    prompter: &dyn Prompter,
+) -> Result<Secret, TokenError> {
+    let reason = match access_token(session, sso, clock, lock_timeout).await {
+        Err(TokenError::LoginNeeded(reason)) => reason,
+        other => return other,
+    };
+    let Some(flow) = sso.login else {
+        return Err(TokenError::LoginNeeded(reason));
+    };
+    prompter.notice(&format!("{reason}; logging in"));
+    let token = flow
+        .login(session)
+        .await
+        .map_err(|e| TokenError::LoginNeeded(format!("{reason}, and the login failed: {e}")))?;
+    let key = session.token_key();
+    let _guard = sso.tokens.lock(key, lock_timeout)?;
+    sso.tokens.store(key, &token)?;
+    Ok(token.access_token)
+}
+
 /// The token while it is valid at all; else a login-needed error with `why`.
 fn usable_or(
     token: &SsoToken,
@@ -840,6 +870,7 @@ mod tests {
             tokens,
             oidc,
             portal: &Portal,
+            login: None,
         };
         access_token(
             &session,
@@ -1116,5 +1147,57 @@ mod tests {
         assert_eq!(waits.len(), 5);
         let (got, ..) = device(&DeviceOidc::new(vec![Err(SsoErrorKind::InvalidClient)])).await;
         assert!(matches!(got, Err(LoginError::Sso { .. })), "{got:?}");
+    }
+
+    #[derive(Debug)]
+    struct FakeLogin(AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl crate::ports::sso::SsoLoginFlow for FakeLogin {
+        async fn login(&self, session: &SsoSession) -> Result<SsoToken, String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            assert_eq!(session.token_key(), "corp");
+            let mut t = token(3600);
+            t.access_token = Secret::new("at-login");
+            Ok(t)
+        }
+    }
+
+    #[tokio::test]
+    async fn with_a_terminal_a_missing_login_is_done_first_and_cached() {
+        let (tokens, oidc) = (MemTokens::default(), Oidc::default());
+        let flow = FakeLogin(AtomicUsize::new(0));
+        let session = named_session(&set(), "corp").unwrap();
+        let shown = Shown::default();
+        let clock = FixedClock(Timestamp::from_unix(NOW));
+        let mut ports = SsoPorts {
+            tokens: &tokens,
+            oidc: &oidc,
+            portal: &Portal,
+            login: None,
+        };
+        let e = token_or_login(&session, ports, &clock, Duration::ZERO, &shown)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, TokenError::LoginNeeded(_)),
+            "no terminal: at once"
+        );
+        assert_eq!(flow.0.load(Ordering::SeqCst), 0);
+        ports.login = Some(&flow);
+        let t = token_or_login(&session, ports, &clock, Duration::ZERO, &shown)
+            .await
+            .unwrap();
+        assert_eq!(t.expose(), "at-login");
+        assert_eq!(
+            tokens.load("corp").unwrap().access_token.expose(),
+            "at-login"
+        );
+        assert!(shown.0.lock().unwrap()[0].contains("no cached login"));
+        // Now cached: no second login.
+        token_or_login(&session, ports, &clock, Duration::ZERO, &shown)
+            .await
+            .unwrap();
+        assert_eq!(flow.0.load(Ordering::SeqCst), 1);
     }
 }

@@ -276,6 +276,16 @@ impl SsoError {
     }
 }
 
+/// An interactive login, offered by the app only when there is a user at a terminal to finish it.
+#[async_trait::async_trait]
+pub trait SsoLoginFlow: Send + Sync {
+    /// Logs in to `session` and returns the token to cache.
+    ///
+    /// # Errors
+    /// Why the login failed, as one line.
+    async fn login(&self, session: &crate::sso::SsoSession) -> Result<SsoToken, String>;
+}
+
 /// The SSO ports a resolution uses.
 #[derive(Clone, Copy)]
 pub struct SsoPorts<'a> {
@@ -285,6 +295,9 @@ pub struct SsoPorts<'a> {
     pub oidc: &'a dyn SsoOidc,
     /// The portal.
     pub portal: &'a dyn SsoPortal,
+    /// A login to run when no cached token is usable; `None` when nobody can log in (no
+    /// terminal), so that a `credential_process` caller gets an error at once.
+    pub login: Option<&'a dyn SsoLoginFlow>,
 }
 
 impl fmt::Debug for SsoPorts<'_> {
