@@ -13,5 +13,5 @@ pub use moto::{
     unique_name,
 };
 pub use proxy::{Exchange, RecordingProxy};
-pub use sso::{DeviceUser, SsoCalls, SsoEmulator};
+pub use sso::{ACCOUNTS as SSO_ACCOUNTS, DeviceUser, SsoCalls, SsoEmulator};
 pub use test_env::TestEnv;

@@ -329,6 +329,36 @@ fn route(s: &Shared, head: &crate::http::Head, body: &[u8]) -> Reply {
                 }}),
             )
         }
+        // ListAccounts and ListAccountRoles, two items a page so that clients must paginate.
+        ("GET", "/assignment/accounts") => {
+            if !s.state.lock().unwrap().access.contains(&bearer) {
+                return error("401 Unauthorized", "UnauthorizedException", "unauthorized");
+            }
+            let items: Vec<serde_json::Value> = ACCOUNTS
+                .iter()
+                .map(|(id, name, _)| {
+                    serde_json::json!({"accountId": id, "accountName": name, "emailAddress": format!("{name}@example.test")})
+                })
+                .collect();
+            page(&query(&target), "accountList", &items)
+        }
+        ("GET", "/assignment/roles") => {
+            if !s.state.lock().unwrap().access.contains(&bearer) {
+                return error("401 Unauthorized", "UnauthorizedException", "unauthorized");
+            }
+            let q = query(&target);
+            let account = q.get("account_id").cloned().unwrap_or_default();
+            let items: Vec<serde_json::Value> = ACCOUNTS
+                .iter()
+                .filter(|(id, _, _)| *id == account)
+                .flat_map(|(id, _, roles)| {
+                    roles
+                        .iter()
+                        .map(move |r| serde_json::json!({"roleName": r, "accountId": id}))
+                })
+                .collect();
+            page(&q, "roleList", &items)
+        }
         ("POST", "/logout") => {
             s.calls.logout.fetch_add(1, Ordering::SeqCst);
             s.state.lock().unwrap().access.retain(|t| *t != bearer);
@@ -340,6 +370,31 @@ fn route(s: &Shared, head: &crate::http::Head, body: &[u8]) -> Reply {
         }
         _ => error("404 Not Found", "ResourceNotFoundException", "not_found"),
     }
+}
+
+/// The accounts and roles the emulated user may use.
+pub const ACCOUNTS: &[(&str, &str, &[&str])] = &[
+    ("111122223333", "Dev", &["Developer", "ReadOnly"]),
+    ("444455556666", "Prod", &["ReadOnly"]),
+    (
+        "777788889999",
+        "Sandbox",
+        &["Admin", "Developer", "ReadOnly"],
+    ),
+];
+
+/// One page of `items` (two a page; `next_token` is the index to start at).
+fn page(q: &BTreeMap<String, String>, key: &str, items: &[serde_json::Value]) -> Reply {
+    let start: usize = q
+        .get("next_token")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let end = (start + 2).min(items.len());
+    let mut body = serde_json::json!({ key: items[start.min(end)..end] });
+    if end < items.len() {
+        body["nextToken"] = serde_json::json!(end.to_string());
+    }
+    json("200 OK", body)
 }
 
 fn now_secs() -> i64 {

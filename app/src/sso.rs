@@ -329,6 +329,106 @@ fn oidc_base(svc: &crate::service::Service, target: &LoginTarget) -> String {
         .unwrap_or_else(|| format!("https://oidc.{}.amazonaws.com", target.session.region))
 }
 
+/// Whether `name` is an IAM Identity Center profile (it names an sso-session or a start URL).
+pub(crate) fn is_sso_profile(set: &aws_runas_domain::ProfileSet, name: &str) -> bool {
+    set.profile(name)
+        .is_some_and(|p| p.get("sso_session").is_some() || p.get("sso_start_url").is_some())
+}
+
+/// `list roles` of an SSO profile: every account (id and name) and role the login may use, and a
+/// profile snippet for each, ready to paste.
+pub(crate) fn list_roles(
+    svc: &crate::service::Service,
+    name: &str,
+) -> anyhow::Result<std::process::ExitCode> {
+    use aws_runas_domain::ports::sso::SsoPortal as _;
+    let target = LoginTarget::of(svc, Some(name), None)?;
+    let session = &target.session;
+    let sdk = target.sdk(svc);
+    let tokens = token_cache(svc.penv(), svc.locations().config());
+    let login = has_terminal().then(|| TerminalLogin {
+        sdk: target.sdk(svc),
+        prompter: std::sync::Arc::clone(svc.prompter()),
+        browser: aws_runas_browser_system::SystemBrowser::new(
+            svc.penv().get("PATH").map(std::ffi::OsString::from),
+        )
+        .with_browser(svc.penv().get("BROWSER").map(str::to_string)),
+    });
+    let ports = SsoPorts {
+        tokens: &tokens,
+        oidc: &sdk,
+        portal: &sdk,
+        login: login
+            .as_ref()
+            .map(|l| l as &dyn aws_runas_domain::ports::sso::SsoLoginFlow),
+    };
+    let rt = crate::wire::new_runtime()?;
+    let listing: anyhow::Result<Vec<(aws_runas_domain::ports::sso::SsoAccount, Vec<String>)>> = rt
+        .block_on(async {
+            let token = aws_runas_domain::sso::token_or_login(
+                session,
+                ports,
+                &crate::wire::SystemClock,
+                crate::service::LOCK_TIMEOUT,
+                svc.prompter().as_ref(),
+            )
+            .await
+            .map_err(|e| match e {
+                aws_runas_domain::sso::TokenError::LoginNeeded(reason) => {
+                    anyhow::anyhow!("profile `{name}`: {reason}; run `aws-runas sso login {name}`")
+                }
+                other => other.into(),
+            })?;
+            let mut out = vec![];
+            for account in sdk.list_accounts(&token).await? {
+                let roles = sdk.list_account_roles(&token, &account.account_id).await?;
+                out.push((account, roles));
+            }
+            Ok(out)
+        });
+    let listing = listing?;
+    let mut text = format!("Available roles for {}\n", session.label());
+    for (account, roles) in &listing {
+        text.push_str(&format!("  {} ({})\n", account.account_id, account.name));
+        for r in roles {
+            text.push_str(&format!("    {r}\n"));
+        }
+    }
+    text.push_str("\n# Profiles to paste into the config file:\n");
+    let login_keys = match &session.name {
+        Some(n) => format!("sso_session = {n}\n"),
+        None => format!(
+            "sso_start_url = {}\nsso_region = {}\n",
+            session.start_url, session.region
+        ),
+    };
+    for (account, roles) in &listing {
+        for r in roles {
+            let label = if account.name.is_empty() {
+                account.account_id.clone()
+            } else {
+                account.name.clone()
+            };
+            let profile: String = format!("{label}-{r}")
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            text.push_str(&format!(
+                "\n[profile {profile}]\n{login_keys}sso_account_id = {}\nsso_role_name = {r}\n",
+                account.account_id
+            ));
+        }
+    }
+    crate::wire::print_stdout(&text)?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 async fn logout(svc: &crate::service::Service, target: &LoginTarget) -> anyhow::Result<()> {
     use aws_runas_domain::ports::cache::CredentialCache as _;
     use aws_runas_domain::ports::sso::{SsoPortal as _, SsoTokenCache as _};

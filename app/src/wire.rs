@@ -239,6 +239,9 @@ fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Res
         bail!("profile looks like an ARN, check command parameters and environment variables");
     }
     let ctx = Service::load(cli, penv)?;
+    if which == List::Roles && crate::sso::is_sso_profile(ctx.profiles(), &name) {
+        return crate::sso::list_roles(&ctx, &name);
+    }
     let target = Target::Profile(name.clone());
     let aws = ctx.aws_settings(&target);
     let chain = ctx.chain(&target, &aws)?;

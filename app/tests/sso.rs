@@ -561,3 +561,39 @@ fn botocore_reads_our_token_and_we_read_botocores() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(sso.role_requests().last().unwrap().2, "boto-access");
 }
+
+#[test]
+fn list_roles_pages_through_every_account_and_role() {
+    let (lab, sso) = (Lab::new(), SsoEmulator::start());
+    sso.accept_tokens("cli-access-token", None, "cli-client", "cli-client-secret");
+    let env = TestEnv::new(&config("[profile login]\nsso_session = corp\n"), "");
+    write_token(
+        &env,
+        "corp",
+        &aws_cli_token(&iso(3 * 3600), "cli-access-token", None, &iso(86_400)),
+    );
+    // A profile with only sso_session is enough to list what it may use.
+    let r = run(&env, &lab, &sso, &["list", "roles", "login"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for (id, name, roles) in aws_runas_tests::SSO_ACCOUNTS {
+        assert!(
+            r.stdout.contains(&format!("  {id} ({name})\n")),
+            "{}",
+            r.stdout
+        );
+        for role in *roles {
+            assert!(
+                r.stdout
+                    .contains(&format!("sso_account_id = {id}\nsso_role_name = {role}\n")),
+                "{}",
+                r.stdout
+            );
+        }
+    }
+    let snippets = r.stdout.matches("[profile ").count();
+    assert_eq!(snippets, 6, "every role of every page: {}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("[profile Sandbox-Admin]\nsso_session = corp\n")
+    );
+}

@@ -846,6 +846,15 @@ mod tests {
         ) -> Result<Credentials, SsoError> {
             unreachable!()
         }
+        async fn list_accounts(
+            &self,
+            _t: &Secret,
+        ) -> Result<Vec<crate::ports::sso::SsoAccount>, SsoError> {
+            unreachable!()
+        }
+        async fn list_account_roles(&self, _t: &Secret, _a: &str) -> Result<Vec<String>, SsoError> {
+            unreachable!()
+        }
         async fn logout(&self, _t: &Secret) -> Result<(), SsoError> {
             unreachable!()
         }

@@ -10,8 +10,8 @@ use crate::http::LazyHttpClient;
 use crate::sdk::SdkOptions;
 use crate::settings::AwsSettings;
 use aws_runas_domain::ports::sso::{
-    ClientRegistration, DeviceAuthorization, RegisterRequest, SsoError, SsoErrorKind, SsoOidc,
-    SsoPortal, TokenGrant, TokenResponse,
+    ClientRegistration, DeviceAuthorization, RegisterRequest, SsoAccount, SsoError, SsoErrorKind,
+    SsoOidc, SsoPortal, TokenGrant, TokenResponse,
 };
 use aws_runas_domain::{Credentials, Secret, Timestamp};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -287,6 +287,60 @@ impl SsoPortal for SdkSso {
             // The portal gives milliseconds since the epoch.
             Some(Timestamp::from_unix(c.expiration().div_euclid(1000))),
         ))
+    }
+
+    async fn list_accounts(&self, access_token: &Secret) -> Result<Vec<SsoAccount>, SsoError> {
+        const OP: &str = "ListAccounts";
+        let client = self.portal(OP)?;
+        let (mut out, mut next) = (vec![], None::<String>);
+        loop {
+            let page = client
+                .list_accounts()
+                .access_token(access_token.expose())
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| failure(OP, &e))?;
+            out.extend(page.account_list().iter().filter_map(|a| {
+                Some(SsoAccount {
+                    account_id: a.account_id()?.to_string(),
+                    name: a.account_name().unwrap_or_default().to_string(),
+                })
+            }));
+            match page.next_token().filter(|t| !t.is_empty()) {
+                Some(t) => next = Some(t.to_string()),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    async fn list_account_roles(
+        &self,
+        access_token: &Secret,
+        account_id: &str,
+    ) -> Result<Vec<String>, SsoError> {
+        const OP: &str = "ListAccountRoles";
+        let client = self.portal(OP)?;
+        let (mut out, mut next) = (vec![], None::<String>);
+        loop {
+            let page = client
+                .list_account_roles()
+                .access_token(access_token.expose())
+                .account_id(account_id)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| failure(OP, &e))?;
+            out.extend(
+                page.role_list()
+                    .iter()
+                    .filter_map(|r| r.role_name().map(str::to_string)),
+            );
+            match page.next_token().filter(|t| !t.is_empty()) {
+                Some(t) => next = Some(t.to_string()),
+                None => return Ok(out),
+            }
+        }
     }
 
     async fn logout(&self, access_token: &Secret) -> Result<(), SsoError> {

@@ -227,11 +227,36 @@ pub trait SsoPortal: Send + Sync + fmt::Debug {
         role_name: &str,
     ) -> Result<Credentials, SsoError>;
 
+    /// ListAccounts, every page: the accounts the user may use.
+    ///
+    /// # Errors
+    /// [`SsoError`]; [`SsoErrorKind::Unauthorized`] when the token is not valid.
+    async fn list_accounts(&self, access_token: &Secret) -> Result<Vec<SsoAccount>, SsoError>;
+
+    /// ListAccountRoles, every page: the role names the user may use in `account_id`.
+    ///
+    /// # Errors
+    /// [`SsoError`].
+    async fn list_account_roles(
+        &self,
+        access_token: &Secret,
+        account_id: &str,
+    ) -> Result<Vec<String>, SsoError>;
+
     /// Logout: ends the token's session at the service.
     ///
     /// # Errors
     /// [`SsoError`].
     async fn logout(&self, access_token: &Secret) -> Result<(), SsoError>;
+}
+
+/// An account the user may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoAccount {
+    /// `accountId`.
+    pub account_id: String,
+    /// `accountName` (may be empty).
+    pub name: String,
 }
 
 /// What kind of failure an SSO call met.
