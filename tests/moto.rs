@@ -655,7 +655,7 @@ fn required(xml: &str, tag: &str, action: &str) -> String {
 }
 
 /// The unescaped text of the first `<tag>` element in `xml`.
-fn xml_text(xml: &str, tag: &str) -> Option<String> {
+pub(crate) fn xml_text(xml: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
     let start = xml.find(&open)? + open.len();

@@ -80,6 +80,8 @@ struct Shared {
     token_lifetime: Mutex<i64>,
     refuse_refresh: AtomicBool,
     stop: AtomicBool,
+    /// moto's endpoint: GetRoleCredentials answers with AssumeRole credentials from it.
+    moto: Option<String>,
 }
 
 /// The running emulator; stops when dropped.
@@ -102,6 +104,20 @@ impl SsoEmulator {
     /// # Panics
     /// When no port can be bound.
     pub fn start() -> SsoEmulator {
+        Self::start_with(None)
+    }
+
+    /// Starts the emulator with GetRoleCredentials backed by moto at `moto_url`: it answers with
+    /// the credentials of an AssumeRole of `arn:aws:iam::<account>:role/<role name>`, which moto's
+    /// STS and IAM accept.
+    ///
+    /// # Panics
+    /// When no port can be bound.
+    pub fn start_with_moto(moto_url: &str) -> SsoEmulator {
+        Self::start_with(Some(moto_url.to_string()))
+    }
+
+    fn start_with(moto: Option<String>) -> SsoEmulator {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the SSO emulator");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let shared = Arc::new(Shared {
@@ -111,6 +127,7 @@ impl SsoEmulator {
             token_lifetime: Mutex::new(8 * 3600),
             refuse_refresh: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            moto,
         });
         let s = Arc::clone(&shared);
         std::thread::spawn(move || {
@@ -318,13 +335,25 @@ fn route(s: &Shared, head: &crate::http::Head, body: &[u8]) -> Reply {
                 .push((account.clone(), role.clone(), bearer));
             st.serial += 1;
             let n = st.serial;
+            drop(st);
             let expiration_ms = (now_secs() + 3600) * 1000;
+            let creds = match &s.moto {
+                Some(url) => match moto_credentials(url, &account, &role) {
+                    Some(c) => c,
+                    None => return error("500 Internal Server Error", "InternalError", "moto"),
+                },
+                None => (
+                    format!("ASIASSO{n:013}"),
+                    format!("sso-secret-{account}-{role}-{n}"),
+                    format!("sso-session-token-{n}"),
+                ),
+            };
             json(
                 "200 OK",
                 serde_json::json!({"roleCredentials": {
-                    "accessKeyId": format!("ASIASSO{n:013}"),
-                    "secretAccessKey": format!("sso-secret-{account}-{role}-{n}"),
-                    "sessionToken": format!("sso-session-token-{n}"),
+                    "accessKeyId": creds.0,
+                    "secretAccessKey": creds.1,
+                    "sessionToken": creds.2,
                     "expiration": expiration_ms,
                 }}),
             )
@@ -395,6 +424,24 @@ fn page(q: &BTreeMap<String, String>, key: &str, items: &[serde_json::Value]) ->
         body["nextToken"] = serde_json::json!(end.to_string());
     }
     json("200 OK", body)
+}
+
+/// Credentials of the SSO role from moto (AssumeRole of the role the permission set stands for).
+fn moto_credentials(url: &str, account: &str, role: &str) -> Option<(String, String, String)> {
+    let arn = format!("arn:aws:iam::{account}:role/{role}");
+    let xml = crate::MotoClient::new(url)
+        .query(
+            "sts",
+            "AssumeRole",
+            &[("RoleArn", &arn), ("RoleSessionName", "sso-user")],
+        )
+        .ok()?;
+    let get = |tag| crate::moto::xml_text(&xml, tag);
+    Some((
+        get("AccessKeyId")?,
+        get("SecretAccessKey")?,
+        get("SessionToken")?,
+    ))
 }
 
 fn now_secs() -> i64 {

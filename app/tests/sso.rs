@@ -597,3 +597,24 @@ fn list_roles_pages_through_every_account_and_role() {
             .contains("[profile Sandbox-Admin]\nsso_session = corp\n")
     );
 }
+
+#[test]
+fn sso_role_credentials_from_moto_work_for_whoami() {
+    let lab = Lab::new();
+    let sso = SsoEmulator::start_with_moto(Moto::shared().url());
+    sso.accept_tokens("cli-access-token", None, "cli-client", "cli-client-secret");
+    let env = TestEnv::new(&config(""), "");
+    write_token(
+        &env,
+        "corp",
+        &aws_cli_token(&iso(3 * 3600), "cli-access-token", None, &iso(86_400)),
+    );
+    let r = run(&env, &lab, &sso, &["-w", "dev"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(lab.proxy.count("GetCallerIdentity"), 1);
+    assert!(
+        r.stderr.contains("Account:111122223333") && r.stderr.contains("Developer"),
+        "the caller is the SSO role: {}",
+        r.stderr
+    );
+}
