@@ -274,7 +274,6 @@ async fn login(
     no_browser: bool,
 ) -> anyhow::Result<()> {
     use aws_runas_domain::ports::browser::BrowserOpener;
-    use aws_runas_domain::ports::clock::Clock as _;
     use aws_runas_domain::ports::sso::SsoTokenCache as _;
     let session = &target.session;
     let sdk = target.sdk(svc);
@@ -313,7 +312,6 @@ async fn login(
         tokens.describe(key),
         token.expires_at
     ));
-    let _ = clock.now();
     Ok(())
 }
 
