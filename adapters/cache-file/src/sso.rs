@@ -1,7 +1,7 @@
 //! The AWS CLI's IAM Identity Center token cache: `~/.aws/sso/cache/<sha1 hex of the key>.json`,
 //! the key being the sso-session name (legacy profiles: the start URL), with the AWS CLI's
 //! camel-case fields. Written atomically, mode 0600, keeping fields we do not know; a sidecar
-//! `<sha1>.lock` (never a `.json` file, so the AWS CLI ignores it) serialises refreshes.
+//! `.aws_runas_sso_<sha1>.lock` beside the cache directory (`~/.aws/sso/`) serialises refreshes.
 
 use crate::lock::{self, Wait};
 use crate::write;
@@ -35,8 +35,14 @@ impl SsoFileTokenCache {
         self.dir.join(format!("{}.json", sha1_hex(key)))
     }
 
+    /// The lock of `key`'s file: beside the cache directory, not in it, so that tools sweeping
+    /// that directory (the AWS CLI's `sso logout`) find only token files there.
     fn lock_path(&self, key: &str) -> PathBuf {
-        self.dir.join(format!("{}.lock", sha1_hex(key)))
+        let name = format!(".aws_runas_sso_{}.lock", sha1_hex(key));
+        match self.dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+            _ => self.dir.join(name),
+        }
     }
 
     fn io(path: &Path, source: std::io::Error) -> CacheError {
@@ -158,6 +164,7 @@ impl SsoTokenCache for SsoFileTokenCache {
     fn lock(&self, key: &str, timeout: Duration) -> Result<Box<dyn CacheLock>, CacheError> {
         let path = self.lock_path(key);
         write::create_dir(&self.dir).map_err(|e| Self::io(&self.dir, e))?;
+        debug_assert!(path.parent().is_some_and(Path::exists));
         match lock::lock(&path, timeout).map_err(|e| Self::io(&path, e))? {
             Wait::Held(l) => Ok(Box::new(l)),
             Wait::TimedOut(waited) => Err(CacheError::LockTimeout {
@@ -185,6 +192,29 @@ mod tests {
             cache.path("abc"),
             Path::new("/home/u/.aws/sso/cache/a9993e364706816aba3e25717850c26c9cd0d89d.json")
         );
+    }
+
+    #[test]
+    fn the_cache_directory_holds_only_token_files() {
+        let home = tempfile::tempdir().unwrap();
+        let cache = SsoFileTokenCache::under_home(home.path());
+        let lock = cache.lock("corp", Duration::ZERO).unwrap();
+        let dir = home.path().join(".aws/sso/cache");
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            0,
+            "no lock file among the tokens"
+        );
+        assert!(
+            home.path()
+                .join(format!(".aws/sso/.aws_runas_sso_{}.lock", sha1_hex("corp")))
+                .exists()
+        );
+        assert!(matches!(
+            cache.lock("corp", Duration::ZERO),
+            Err(CacheError::LockTimeout { .. })
+        ));
+        drop(lock);
     }
 
     #[test]
