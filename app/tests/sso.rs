@@ -618,3 +618,34 @@ fn sso_role_credentials_from_moto_work_for_whoami() {
         r.stderr
     );
 }
+
+#[test]
+fn the_general_endpoint_url_reaches_the_portal_and_logout_without_arguments_clears_every_session() {
+    let (lab, sso) = (Lab::new(), SsoEmulator::start());
+    sso.accept_tokens("cli-access-token", None, "cli-client", "cli-client-secret");
+    let env = TestEnv::new(&config(""), "");
+    let path = write_token(
+        &env,
+        "corp",
+        &aws_cli_token(&iso(3 * 3600), "cli-access-token", None, &iso(86_400)),
+    );
+    // No service-specific variable: AWS_ENDPOINT_URL (here the emulator) is used for the portal.
+    let r = runas(
+        &env,
+        sso.url(),
+        &["-O", "json", "dev"],
+        &[("AWS_ENDPOINT_URL_STS", lab.url())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(SsoCalls::get(&sso.calls().role_credentials), 1);
+    let out = runas(
+        &env,
+        sso.url(),
+        &["sso", "logout"],
+        &[("AWS_ENDPOINT_URL_STS", lab.url())],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(SsoCalls::get(&sso.calls().logout), 1);
+    assert!(!path.exists());
+    assert!(!env.home().join(".aws/.aws_sso_role_dev").exists());
+}
