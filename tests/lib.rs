@@ -5,8 +5,13 @@
 mod http;
 mod moto;
 mod proxy;
+mod sso;
 mod test_env;
 
-pub use moto::{ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, trust_policy, unique_name};
+pub use moto::{
+    ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, python as moto_python, trust_policy,
+    unique_name,
+};
 pub use proxy::{Exchange, RecordingProxy};
+pub use sso::{ACCOUNTS as SSO_ACCOUNTS, DeviceUser, SsoCalls, SsoEmulator};
 pub use test_env::TestEnv;

@@ -555,8 +555,12 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}-{n}", std::process::id())
 }
 
-/// The Python that runs moto: `$AWS_RUNAS_MOTO_PYTHON`, else the workspace's `.venv-moto`.
-fn python() -> PathBuf {
+/// The Python that runs moto (with botocore installed): `$AWS_RUNAS_MOTO_PYTHON`, else the
+/// workspace's `.venv-moto`.
+///
+/// # Panics
+/// If neither exists.
+pub fn python() -> PathBuf {
     #[allow(clippy::disallowed_methods)] // The harness is a composition root for its own settings.
     let from_env = std::env::var_os(PYTHON_VAR).filter(|v| !v.is_empty());
     let venv = workspace_root()
@@ -651,7 +655,7 @@ fn required(xml: &str, tag: &str, action: &str) -> String {
 }
 
 /// The unescaped text of the first `<tag>` element in `xml`.
-fn xml_text(xml: &str, tag: &str) -> Option<String> {
+pub(crate) fn xml_text(xml: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
     let start = xml.find(&open)? + open.len();

@@ -242,6 +242,12 @@ pub enum Command {
         /// Profile (default: AWS_PROFILE)
         profile: Option<String>,
     },
+    /// Log in to IAM Identity Center (AWS SSO), or log out, sharing the AWS CLI's token cache
+    Sso {
+        /// What to do.
+        #[command(subcommand)]
+        action: SsoAction,
+    },
     /// Print the shell completion script for bash, zsh, fish or powershell
     Completion {
         /// The shell.
@@ -262,6 +268,35 @@ pub enum ListWhat {
     Roles {
         /// Profile (default: AWS_PROFILE)
         profile: Option<String>,
+    },
+}
+
+/// `sso` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SsoAction {
+    /// Log in (in the browser, or with a device code) and cache the token where the AWS CLI does
+    Login {
+        /// An IAM Identity Center profile (default: AWS_PROFILE)
+        #[arg(conflicts_with = "sso_session")]
+        profile: Option<String>,
+        /// Log in to this [sso-session NAME] instead of a profile's
+        #[arg(long = "sso-session", value_name = "NAME")]
+        sso_session: Option<String>,
+        /// Use the device grant: show a URL and a code to confirm on any device
+        #[arg(long = "use-device-code")]
+        use_device_code: bool,
+        /// Do not open a browser; only show the URL
+        #[arg(long = "no-browser")]
+        no_browser: bool,
+    },
+    /// Log out: end the session at IAM Identity Center and remove the cached token and credentials
+    Logout {
+        /// An IAM Identity Center profile (default: every cached login of the config file)
+        #[arg(conflicts_with = "sso_session")]
+        profile: Option<String>,
+        /// Log out of this [sso-session NAME]
+        #[arg(long = "sso-session", value_name = "NAME")]
+        sso_session: Option<String>,
     },
 }
 
@@ -408,6 +443,7 @@ mod tests {
             "password",
             "passwd",
             "pw",
+            "sso",
         ] {
             assert!(is_subcommand(w), "{w}");
         }

@@ -32,6 +32,9 @@ const FIXED: &[&str] = &[
     // Where STS and IAM are, and how to reach them.
     "AWS_ENDPOINT_URL_STS",
     "AWS_ENDPOINT_URL_IAM",
+    // Where IAM Identity Center's portal and SSO OIDC are.
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
     "HTTPS_PROXY",
     "https_proxy",
     "HTTP_PROXY",
@@ -50,6 +53,8 @@ const FIXED: &[&str] = &[
     // Running the command, the shell syntax of the output, the fallback session name.
     "PATH",
     "SHELL",
+    // The browser of a login (Python's webbrowser and the AWS CLI read it too).
+    "BROWSER",
     "USER",
     "USERNAME",
     // Whether a desktop dialog can be shown (`prompt = auto` with no terminal).

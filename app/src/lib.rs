@@ -18,6 +18,7 @@ pub mod output;
 mod prompt;
 pub mod providers;
 pub mod service;
+mod sso;
 pub mod wire;
 
 mod adapters;

@@ -267,6 +267,13 @@ impl Service {
         let connector = self.connector(chain, &planned.aws);
         let token_cache = self.token_cache();
         let process = self.process_runner(chain);
+        let sso = crate::sso::ChainSso::for_chain(
+            &self.penv,
+            self.locations.config(),
+            chain,
+            &planned.aws,
+            &self.prompter,
+        );
         let mfa_code = self.mfa_code.lock().map_or(None, |mut c| c.take());
         let opts = ResolveOptions {
             refresh_window_secs: DEFAULT_REFRESH_WINDOW_SECS,
@@ -288,6 +295,7 @@ impl Service {
             idp: connector.as_ref().map(|c| c as &dyn IdpConnector),
             token_cache: Some(&token_cache),
             token_file: Some(&aws_runas_cache_file::TokenFileReader),
+            sso: sso.as_ref().map(crate::sso::ChainSso::ports),
         };
         Ok(resolve::resolve(chain, ports, &opts).await?)
     }
@@ -478,9 +486,12 @@ impl Service {
             }),
             clock: Arc::new(SystemClock),
             http: self.http_settings(aws),
-            browser: Some(Arc::new(aws_runas_browser_system::SystemBrowser::new(
-                self.penv.get("PATH").map(std::ffi::OsString::from),
-            ))),
+            browser: Some(Arc::new(
+                aws_runas_browser_system::SystemBrowser::new(
+                    self.penv.get("PATH").map(std::ffi::OsString::from),
+                )
+                .with_browser(self.penv.get("BROWSER").map(str::to_string)),
+            )),
         })
     }
 }

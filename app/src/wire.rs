@@ -71,6 +71,7 @@ fn subcommand(cli: &Cli, penv: &ProcessEnv, command: &Command) -> Result<ExitCod
             aws_runas_domain::ports::idp::registry()?,
         ))?,
         Command::Completion { shell } => print_stdout(&crate::completion::script(*shell))?,
+        Command::Sso { action } => return crate::sso::run(cli, penv, action),
         Command::Password { profile } => return password(cli, penv, profile.as_deref()),
         Command::List {
             what: ListWhat::Mfa { profile },
@@ -238,6 +239,9 @@ fn list(cli: &Cli, penv: &ProcessEnv, profile: Option<&str>, which: List) -> Res
         bail!("profile looks like an ARN, check command parameters and environment variables");
     }
     let ctx = Service::load(cli, penv)?;
+    if which == List::Roles && crate::sso::is_sso_profile(ctx.profiles(), &name) {
+        return crate::sso::list_roles(&ctx, &name);
+    }
     let target = Target::Profile(name.clone());
     let aws = ctx.aws_settings(&target);
     let chain = ctx.chain(&target, &aws)?;
@@ -324,6 +328,7 @@ fn list_saml_roles(ctx: &Service, chain: &RoleChain, aws: &AwsSettings) -> Resul
         idp: Some(&connector),
         token_cache: None,
         token_file: None,
+        sso: None,
     };
     let response = new_runtime()?.block_on(resolve::saml_response(chain, ports, &opts))?;
     let who = response

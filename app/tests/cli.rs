@@ -12,6 +12,7 @@ mod providers;
 mod redaction;
 mod saml;
 mod shells;
+mod sso;
 mod support;
 mod vendors;
 mod webid;

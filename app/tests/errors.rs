@@ -98,7 +98,11 @@ fn an_sso_profile_names_profile_and_keys() {
     );
     assert_one_line_error(
         &runas(&e, NO_STS, &["corp"], &[]),
-        &["profile `corp`", "sso_session", "not support"],
+        &[
+            "profile `corp`",
+            "sso-session `corp`",
+            "aws-runas sso login corp",
+        ],
     );
 }
 

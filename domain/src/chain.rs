@@ -214,6 +214,14 @@ pub enum ChainError {
         /// What is inconsistent.
         message: String,
     },
+    /// An `[sso-session NAME]` section that is missing or incomplete.
+    #[error("sso-session `{session}`: {message}")]
+    SsoSession {
+        /// The session name.
+        session: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A value that does not fit its key.
     #[error(transparent)]
     Setting(Box<SettingsError>),
@@ -419,6 +427,15 @@ fn sso_source(set: &ProfileSet, profile: &Section) -> Result<Option<Base>, Chain
                 "`sso_region` can only be specified in the [sso-session] config when a session name is given",
             ));
         }
+        // The AWS CLI's rule: a start URL on the profile must agree with the session's.
+        if profile
+            .get("sso_start_url")
+            .is_some_and(|u| Some(u) != sec.get("sso_start_url"))
+        {
+            return Err(err(&format!(
+                "the value of `sso_start_url` differs from the one of sso-session `{session}`; set it only in the [sso-session] section"
+            )));
+        }
         fields.insert("sso_session".to_string(), session.to_string());
         for (k, p) in sec.properties() {
             fields.insert(k.to_string(), p.value().to_string());
@@ -438,7 +455,7 @@ fn sso_source(set: &ProfileSet, profile: &Section) -> Result<Option<Base>, Chain
         }
         _ => {}
     }
-    if fields.is_empty() && account.is_none() {
+    if fields.is_empty() && account.is_none() && profile.get("sso_start_url").is_none() {
         return Ok(None);
     }
     for k in [
@@ -656,6 +673,7 @@ pub fn plan(input: &PlanInput<'_>, target: &Target) -> Result<RoleChain, ChainEr
     );
     let base_cache = match &start.aws.base {
         Base::WebIdentityToken(source) => Some(token_file_cache(input, source, &start.settings)?),
+        Base::Sso { profile, fields } => Some(sso_cache(&crate::sso::sso_role(profile, fields)?)),
         _ => None,
     };
     Ok(RoleChain {
@@ -891,6 +909,22 @@ fn token_file_cache(
     ])
     .hex();
     Ok((CacheKey::new(CacheKind::WebRole, name), fp))
+}
+
+/// Where the GetRoleCredentials result of an SSO profile is cached: under the profile's name,
+/// with a fingerprint of its start URL, region, session, account and role.
+fn sso_cache(role: &crate::sso::SsoRole) -> (CacheKey, String) {
+    let s = &role.session;
+    let fp = Fingerprint::of(&[
+        "sso",
+        s.name.as_deref().unwrap_or(""),
+        &s.start_url,
+        &s.region,
+        &role.account_id,
+        &role.role_name,
+    ])
+    .hex();
+    (CacheKey::new(CacheKind::SsoRole, role.profile.clone()), fp)
 }
 
 /// `<account>-<role name>`: the cache name of a role given without a profile.
@@ -1193,7 +1227,16 @@ fn base_identity(base: &Base) -> String {
             token_file,
             ..
         }) => format!("web:{profile}:{role_arn}:{token_file}"),
-        Base::Sso { profile, .. } => format!("sso:{profile}"),
+        Base::Sso { profile, fields } => {
+            let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or("");
+            format!(
+                "sso:{profile}:{}:{}:{}:{}",
+                get("sso_start_url"),
+                get("sso_session"),
+                get("sso_account_id"),
+                get("sso_role_name")
+            )
+        }
         Base::NamedSource { profile, source } => format!("named:{profile}:{source}"),
         Base::Saml(SamlLogin { url, role, .. }) => format!(
             "saml:{url}:{}",

@@ -280,31 +280,37 @@ pub const KEYS: &[KeyDef] = &[
         "sso_session",
         V::Text,
         Aws,
-        "IAM Identity Center session (not supported yet)",
+        "the [sso-session NAME] section an IAM Identity Center profile logs in with",
     )),
     own(key(
         "sso_start_url",
         V::Url,
         Aws,
-        "IAM Identity Center start URL (not supported yet)",
-    )),
-    own(key(
-        "sso_account_id",
-        V::Text,
-        Aws,
-        "IAM Identity Center account (not supported yet)",
-    )),
-    own(key(
-        "sso_role_name",
-        V::Text,
-        Aws,
-        "IAM Identity Center role (not supported yet)",
+        "IAM Identity Center start URL (in an [sso-session] section, or on a legacy profile)",
     )),
     own(key(
         "sso_region",
         V::Text,
         Aws,
-        "IAM Identity Center region (not supported yet)",
+        "region of the IAM Identity Center instance (in an [sso-session] section, or on a legacy profile)",
+    )),
+    own(key(
+        "sso_registration_scopes",
+        V::Text,
+        Aws,
+        "comma-separated OAuth scopes of the login (in an [sso-session] section; default sso:account:access)",
+    )),
+    own(key(
+        "sso_account_id",
+        V::Text,
+        Aws,
+        "AWS account of the IAM Identity Center role",
+    )),
+    own(key(
+        "sso_role_name",
+        V::Text,
+        Aws,
+        "IAM Identity Center permission set (role) to get credentials for",
     )),
     flag(
         env(
@@ -590,6 +596,12 @@ mod tests {
             "credential_process",
             "external_id",
             "web_identity_token_file",
+            "sso_session",
+            "sso_start_url",
+            "sso_region",
+            "sso_registration_scopes",
+            "sso_account_id",
+            "sso_role_name",
         ] {
             let k = lookup(name).unwrap();
             assert!(!k.from_default && !k.from_source, "{name}");

@@ -38,6 +38,8 @@ pub struct Ports<'a> {
     pub token_file: Option<&'a dyn crate::ports::token_file::TokenFile>,
     /// Identity-provider logins, for chains that start with one.
     pub idp: Option<&'a dyn IdpConnector>,
+    /// IAM Identity Center, for chains that start with an SSO profile.
+    pub sso: Option<crate::ports::sso::SsoPorts<'a>>,
 }
 
 impl std::fmt::Debug for Ports<'_> {
@@ -117,6 +119,23 @@ pub enum ResolveError {
     /// The token file gave no token.
     #[error(transparent)]
     TokenFile(#[from] crate::ports::token_file::TokenFileError),
+    /// An SSO profile without a usable login.
+    #[error("profile `{profile}`: {reason}; run `aws-runas sso login {profile}`")]
+    SsoLogin {
+        /// The profile.
+        profile: String,
+        /// Why the cached login cannot be used.
+        reason: String,
+    },
+    /// The IAM Identity Center portal failed or refused.
+    #[error("{context}: {source}")]
+    Sso {
+        /// The step.
+        context: String,
+        /// The cause.
+        #[source]
+        source: crate::ports::sso::SsoError,
+    },
     /// A source aws-runas does not support (yet).
     #[error("profile `{profile}` uses {what}, which aws-runas does not support yet")]
     Unsupported {
@@ -183,6 +202,7 @@ pub async fn resolve(
     let label = match (&chain.base, chain.hops.is_empty()) {
         (_, false) => "assume role",
         (Base::Saml(_), true) => "saml role",
+        (Base::Sso { .. }, true) => "sso role",
         (_, true) => "session token",
     };
     if !chain.base.is_login() {
@@ -380,13 +400,7 @@ fn base_credentials_with(
         Base::WebIdentity(login) => Err(ResolveError::NoIdp(
             login.profile.clone().unwrap_or_default(),
         )),
-        Base::Sso { profile, fields } => {
-            let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
-            Err(unsupported(
-                profile,
-                format!("IAM Identity Center ({})", keys.join(", ")),
-            ))
-        }
+        Base::Sso { profile, .. } => Err(ResolveError::NoIdp(profile.clone())),
         Base::NamedSource { profile, source } => Err(unsupported(
             profile,
             format!("credential_source = {source}"),
@@ -433,8 +447,65 @@ async fn fetch_base(
         Base::Saml(login) => fetch_saml(chain, login, ports, opts).await,
         Base::WebIdentity(login) => fetch_oidc(chain, login, ports).await,
         Base::WebIdentityToken(source) => fetch_token_file(chain, source, ports).await,
+        Base::Sso { profile, fields } => fetch_sso(profile, fields, ports, opts).await,
         other => base_credentials(other, ports),
     }
+}
+
+/// GetRoleCredentials with the cached (or refreshed) access token of the profile's login.
+async fn fetch_sso(
+    profile: &str,
+    fields: &std::collections::BTreeMap<String, String>,
+    ports: Ports<'_>,
+    opts: &ResolveOptions,
+) -> Result<Credentials, ResolveError> {
+    use crate::ports::sso::SsoErrorKind;
+    use crate::sso::TokenError;
+    log::debug!("Detected expired or unset IAM Identity Center role credentials, refreshing");
+    let sso = ports
+        .sso
+        .ok_or_else(|| ResolveError::NoIdp(profile.to_string()))?;
+    let role = crate::sso::sso_role(profile, fields).map_err(|e| ResolveError::SsoLogin {
+        profile: profile.to_string(),
+        reason: e.to_string(),
+    })?;
+    let token = crate::sso::token_or_login(
+        &role.session,
+        sso,
+        ports.clock,
+        opts.lock_timeout,
+        ports.prompter,
+    )
+    .await
+    .map_err(|e| match e {
+        TokenError::LoginNeeded(reason) => ResolveError::SsoLogin {
+            profile: profile.to_string(),
+            reason,
+        },
+        TokenError::Cache(c) => ResolveError::Cache(c),
+    })?;
+    let creds = sso
+        .portal
+        .get_role_credentials(&token, &role.account_id, &role.role_name)
+        .await
+        .map_err(|source| match source.kind {
+            SsoErrorKind::Unauthorized => ResolveError::SsoLogin {
+                profile: profile.to_string(),
+                reason: format!(
+                    "IAM Identity Center refused the login of {} ({source})",
+                    role.session.label()
+                ),
+            },
+            _ => ResolveError::Sso {
+                context: format!(
+                    "getting credentials for role {} in account {} (profile `{profile}`)",
+                    role.role_name, role.account_id
+                ),
+                source,
+            },
+        })?;
+    log::debug!("SSO ROLE CREDENTIALS: {creds:?}");
+    Ok(creds)
 }
 
 async fn fetch_token_file(
@@ -907,6 +978,7 @@ mod tests {
             chain,
             Ports {
                 idp: None,
+                sso: None,
                 token_cache: None,
                 token_file: None,
                 sts,
@@ -1170,6 +1242,7 @@ mod tests {
             &chain,
             Ports {
                 idp: None,
+                sso: None,
                 token_cache: None,
                 token_file: None,
                 sts: &sts,
@@ -1188,15 +1261,9 @@ mod tests {
     #[tokio::test]
     async fn unsupported_sources_name_profile_and_key() {
         let set = ProfileSet::from_triples([
-            ("sso", "sso_session", "corp"),
             ("cs", "role_arn", "arn:aws:iam::1:role/x"),
             ("cs", "credential_source", "Ec2InstanceMetadata"),
         ]);
-        let mut set = set;
-        set.sso_session_mut("corp").set(
-            "sso_start_url",
-            crate::profile::Property::new("https://x", None),
-        );
         let (env, flags) = (Env::default(), FlagValues::new());
         let input = PlanInput {
             profiles: &set,
@@ -1206,10 +1273,7 @@ mod tests {
             resolving: &[],
             endpoint: &StsEndpoint::default(),
         };
-        for (name, needle) in [
-            ("sso", "sso_session"),
-            ("cs", "credential_source = Ec2InstanceMetadata"),
-        ] {
+        for (name, needle) in [("cs", "credential_source = Ec2InstanceMetadata")] {
             let chain = plan(&input, &Target::Profile(name.into())).unwrap();
             let e = run(
                 &chain,
@@ -1302,6 +1366,7 @@ mod tests {
                 clock: &clock,
                 process: &process,
                 idp: Some(connector),
+                sso: None,
                 token_cache: None,
                 token_file: None,
             };
@@ -1459,6 +1524,7 @@ mod tests {
                 clock: &clock,
                 process: &process,
                 idp: Some(&connector),
+                sso: None,
                 token_cache: None,
                 token_file: None,
             };
@@ -1656,6 +1722,7 @@ mod tests {
                 clock: &clock,
                 process: &process,
                 idp: Some(connector),
+                sso: None,
                 token_cache: Some(tokens),
                 token_file: None,
             };
@@ -1856,6 +1923,7 @@ mod tests {
                 clock: &clock,
                 process: &process,
                 idp: None,
+                sso: None,
                 token_cache: None,
                 token_file: Some(&file),
             };

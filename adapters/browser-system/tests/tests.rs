@@ -41,3 +41,34 @@ fn a_missing_opener_or_odd_scheme_is_an_error() {
     assert!(e.contains("xdg-open"), "{e}");
     assert!(browser.open("file:///etc/passwd").is_err());
 }
+
+#[test]
+fn browser_variable_comes_first_with_its_placeholder() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("opened");
+    let script = dir.path().join("my-browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s|%s' \"$1\" \"$2\" > '{}'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // No xdg-open on this PATH: only $BROWSER can succeed. The first entry does not exist.
+    let path = format!("{}:/usr/bin:/bin", dir.path().display());
+    let browser = SystemBrowser::new(Some(path.into()))
+        .with_browser(Some("no-such-browser-here:my-browser --new-tab %s".into()));
+    let url = "http://127.0.0.1:8400/authorize?client_id=x";
+    browser.open(url).unwrap();
+    let mut opened = String::new();
+    for _ in 0..200 {
+        opened = std::fs::read_to_string(&record).unwrap_or_default();
+        if !opened.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(opened, format!("--new-tab|{url}"));
+}

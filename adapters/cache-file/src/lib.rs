@@ -6,8 +6,10 @@ mod cache;
 mod format;
 mod lock;
 mod name;
+mod sso;
 mod tokens;
 mod write;
 
 pub use cache::FileCache;
+pub use sso::SsoFileTokenCache;
 pub use tokens::{FileTokenCache, TOKEN_CACHE_FILE, TokenFileReader};

@@ -7,8 +7,10 @@ mod iam;
 mod region;
 mod sdk;
 mod settings;
+mod sso;
 mod sts;
 
 pub use iam::SdkIam;
 pub use settings::AwsSettings;
+pub use sso::{SdkSso, SsoSettings};
 pub use sts::SdkSts;

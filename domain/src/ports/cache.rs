@@ -14,6 +14,8 @@ pub enum CacheKind {
     SamlRole,
     /// AssumeRoleWithWebIdentity (`.aws_web_role_<name>`).
     WebRole,
+    /// IAM Identity Center GetRoleCredentials (`.aws_sso_role_<name>`).
+    SsoRole,
 }
 
 impl CacheKind {
@@ -24,6 +26,7 @@ impl CacheKind {
             CacheKind::AssumeRole => ".aws_assume_role_",
             CacheKind::SamlRole => ".aws_saml_role_",
             CacheKind::WebRole => ".aws_web_role_",
+            CacheKind::SsoRole => ".aws_sso_role_",
         }
     }
 }

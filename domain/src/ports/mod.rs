@@ -14,5 +14,6 @@ pub mod process;
 pub mod profile_store;
 pub mod prompter;
 pub mod secret;
+pub mod sso;
 pub mod sts;
 pub mod token_file;
