@@ -7,6 +7,8 @@ mod moto;
 mod proxy;
 mod test_env;
 
-pub use moto::{ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, trust_policy, unique_name};
+pub use moto::{
+    ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, moto_python, trust_policy, unique_name,
+};
 pub use proxy::{Exchange, RecordingProxy};
 pub use test_env::TestEnv;

@@ -555,6 +555,14 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}-{n}", std::process::id())
 }
 
+/// The Python of moto's virtualenv (which also has botocore, for driving an AWS SDK in a test).
+///
+/// # Panics
+/// When moto is not installed.
+pub fn moto_python() -> PathBuf {
+    python()
+}
+
 /// The Python that runs moto: `$AWS_RUNAS_MOTO_PYTHON`, else the workspace's `.venv-moto`.
 fn python() -> PathBuf {
     #[allow(clippy::disallowed_methods)] // The harness is a composition root for its own settings.

@@ -52,6 +52,10 @@ const FIXED: &[&str] = &[
     "SHELL",
     "USER",
     "USERNAME",
+    // Where `serve ecs` and `serve ec2` listen, and the token `serve ecs` asks for.
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
     // Profiles an aws-runas further up is resolving.
     aws_runas_process::RESOLVING_ENV,
 ];

@@ -9,6 +9,7 @@ mod idp_settings;
 mod providers;
 mod redaction;
 mod saml;
+mod serve;
 mod shells;
 mod support;
 mod vendors;
