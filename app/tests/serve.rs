@@ -129,20 +129,34 @@ fn role_name(role: &str) -> &str {
 
 /// One raw HTTP/1.1 GET; the status and body.
 fn get(uri: &str, headers: &str) -> (u16, String) {
+    let (status, _, body) = request(uri, "GET", headers, b"");
+    (status, body)
+}
+
+/// One raw HTTP/1.1 request (`Host` is the URI's unless `headers` names one); the status, the
+/// response head and the body.
+fn request(uri: &str, method: &str, headers: &str, body: &[u8]) -> (u16, String, String) {
     let rest = uri.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_once('/').unwrap();
     let mut c = TcpStream::connect(host).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let host_line = if headers.to_ascii_lowercase().contains("\r\nhost:") {
+        String::new()
+    } else {
+        format!("\r\nHost: {host}")
+    };
     write!(
         c,
-        "GET /{path} HTTP/1.1\r\nHost: {host}{headers}\r\nConnection: close\r\n\r\n"
+        "{method} /{path} HTTP/1.1{host_line}{headers}\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
+    // The server may refuse and close before reading a body.
+    let _ = c.write_all(body);
     let mut text = String::new();
     let _ = c.read_to_string(&mut text);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
+    (status, head.to_string(), body.to_string())
 }
 
 #[test]
@@ -371,4 +385,95 @@ fn signals_sent_to_aws_runas_reach_the_command() {
         assert_eq!(rest, format!("got {sig}\n"));
         assert_eq!(status.code(), Some(code), "{sig}");
     }
+}
+
+#[test]
+fn a_served_answer_comes_from_memory_and_bad_requests_are_refused() {
+    let s = setup();
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0", "admin"], 2);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let auth = format!(
+        "\r\nAuthorization: {}",
+        served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let (status, first) = get(&uri, &auth);
+    assert_eq!(status, 200, "{first}");
+    let seen = s.lab.proxy.exchanges().len();
+    // No cache file and no STS any more: only memory can answer.
+    for entry in std::fs::read_dir(s.env.home().join(".aws")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(".aws_")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    s.lab.proxy.set_down(true);
+    let (status, again) = get(&uri, &auth);
+    assert_eq!((status, &again), (200, &first));
+    assert_eq!(s.lab.proxy.exchanges().len(), seen, "STS was not asked");
+
+    // A foreign Host (DNS rebinding) and a 1 MiB body.
+    let (status, _, body) = request(
+        &uri,
+        "GET",
+        &format!("{auth}\r\nHost: attacker.example"),
+        b"",
+    );
+    assert_eq!(status, 403);
+    assert!(!body.contains("SecretAccessKey"));
+    let mib = vec![b'x'; 1024 * 1024];
+    let (status, _, _) = request(
+        &uri,
+        "POST",
+        &format!("{auth}\r\nContent-Length: {}", mib.len()),
+        &mib,
+    );
+    assert_eq!(status, 413);
+    assert_eq!(served.stop().0, Some(0));
+}
+
+#[test]
+fn an_mfa_code_nobody_can_give_is_a_401_saying_so() {
+    let lab = Lab::new();
+    let moto = Moto::shared();
+    let user = moto.create_user("serve-mfa");
+    let mfa = moto.create_virtual_mfa_device(user.user_name());
+    let role = moto.create_role("serve-mfa", &trust_policy(user.user_arn()));
+    let env = TestEnv::new(
+        &format!(
+            "[profile user]\nmfa_serial = {mfa}\n[profile admin]\nsource_profile = user\nrole_arn = {role}\n"
+        ),
+        &format!(
+            "[user]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.id(),
+            user.secret()
+        ),
+    );
+    let s = Setup {
+        lab,
+        role,
+        env,
+        _user: user,
+    };
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0", "admin"], 2);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let auth = format!(
+        "\r\nAuthorization: {}",
+        served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let (status, head, body) = request(&uri, "GET", &auth, b"");
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-awsrunas-authentication-type: mfa"),
+        "{head}"
+    );
+    assert!(body.contains("MFA code"), "{body}");
+    assert!(!body.contains("SecretAccessKey"));
+    assert_eq!(s.lab.proxy.count("GetSessionToken"), 0);
+    assert_eq!(served.stop().0, Some(0));
 }
