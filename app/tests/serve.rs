@@ -62,7 +62,11 @@ impl Served {
     }
 
     fn stop(&mut self) -> (Option<i32>, String) {
-        signal(self.child.id(), "TERM");
+        self.stop_with("TERM")
+    }
+
+    fn stop_with(&mut self, sig: &str) -> (Option<i32>, String) {
+        signal(self.child.id(), sig);
         let status = self.child.wait().unwrap();
         let mut err = String::new();
         if let Some(mut e) = self.child.stderr.take() {
@@ -242,7 +246,11 @@ fn serve_ecs_takes_the_token_from_the_environment() {
     let uri = &vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"];
     assert_eq!(get(uri, "\r\nAuthorization: given-token-1234").0, 200);
     assert_eq!(get(uri, "\r\nAuthorization: given-token-123").0, 401);
-    assert_eq!(served.stop().0, Some(0));
+    assert_eq!(
+        served.stop_with("INT").0,
+        Some(0),
+        "Ctrl-C is a clean stop too"
+    );
 }
 
 #[test]
