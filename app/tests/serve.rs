@@ -485,3 +485,41 @@ fn an_mfa_code_nobody_can_give_is_a_401_saying_so() {
     assert_eq!(s.lab.proxy.count("GetSessionToken"), 0);
     assert_eq!(served.stop().0, Some(0));
 }
+
+#[test]
+fn many_requests_on_a_cold_profile_make_one_refresh() {
+    let s = setup();
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0"], 2);
+    let uri = format!(
+        "{}/admin",
+        served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+    );
+    let auth = format!(
+        "\r\nAuthorization: {}",
+        served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16).map(|_| scope.spawn(|| get(&uri, &auth))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(body, &answers[0].1, "one set of credentials for all");
+    }
+    assert_eq!(
+        (
+            s.lab.proxy.count("GetSessionToken"),
+            s.lab.proxy.count("AssumeRole")
+        ),
+        (1, 1),
+        "one refresh for sixteen requests"
+    );
+    // No active profile: a request must name one.
+    let (status, body) = get(
+        served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].as_str(),
+        &auth,
+    );
+    assert_eq!(status, 404);
+    assert!(body.contains("no profile"), "{body}");
+    assert_eq!(served.stop().0, Some(0));
+}
