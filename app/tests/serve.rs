@@ -523,3 +523,32 @@ fn many_requests_on_a_cold_profile_make_one_refresh() {
     assert!(body.contains("no profile"), "{body}");
     assert_eq!(served.stop().0, Some(0));
 }
+
+#[test]
+fn static_keys_only_with_dash_e_or_its_variable() {
+    let s = setup();
+    let script = "echo ${AWS_ACCESS_KEY_ID:-none} ${AWS_CONTAINER_CREDENTIALS_FULL_URI:-none} ${AWS_SHARED_CREDENTIALS_FILE:-none}";
+    let endpoint = runas(&s.env, s.lab.url(), &["admin", "sh", "-c", script], &[]);
+    assert_eq!(endpoint.code, 0, "{}", endpoint.stderr);
+    let words: Vec<&str> = endpoint.stdout.split_whitespace().collect();
+    assert_eq!(words[0], "none", "{}", endpoint.stdout);
+    assert!(
+        words[1].starts_with("http://127.0.0.1:"),
+        "{}",
+        endpoint.stdout
+    );
+    assert_eq!(words[2], "/dev/null");
+    for (args, extra) in [
+        (&["-E", "admin", "sh", "-c", script][..], &[][..]),
+        (
+            &["admin", "sh", "-c", script][..],
+            &[("RUNAS_ENV_CREDENTIALS", "true")][..],
+        ),
+    ] {
+        let run = runas(&s.env, s.lab.url(), args, extra);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let words: Vec<&str> = run.stdout.split_whitespace().collect();
+        assert!(words[0].starts_with("ASIA"), "{}", run.stdout);
+        assert_eq!(words[1], "none", "{}", run.stdout);
+    }
+}
