@@ -9,8 +9,7 @@ mod sso;
 mod test_env;
 
 pub use moto::{
-    ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, python as moto_python, trust_policy,
-    unique_name,
+    ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, moto_python, trust_policy, unique_name,
 };
 pub use proxy::{Exchange, RecordingProxy};
 pub use sso::{ACCOUNTS as SSO_ACCOUNTS, DeviceUser, SsoCalls, SsoEmulator};

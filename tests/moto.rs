@@ -555,12 +555,16 @@ pub fn unique_name(prefix: &str) -> String {
     format!("{prefix}-{}-{n}", std::process::id())
 }
 
-/// The Python that runs moto (with botocore installed): `$AWS_RUNAS_MOTO_PYTHON`, else the
-/// workspace's `.venv-moto`.
+/// The Python of moto's virtualenv (which also has botocore, for driving an AWS SDK in a test).
 ///
 /// # Panics
-/// If neither exists.
-pub fn python() -> PathBuf {
+/// When moto is not installed.
+pub fn moto_python() -> PathBuf {
+    python()
+}
+
+/// The Python that runs moto: `$AWS_RUNAS_MOTO_PYTHON`, else the workspace's `.venv-moto`.
+fn python() -> PathBuf {
     #[allow(clippy::disallowed_methods)] // The harness is a composition root for its own settings.
     let from_env = std::env::var_os(PYTHON_VAR).filter(|v| !v.is_empty());
     let venv = workspace_root()

@@ -143,7 +143,7 @@ pub struct Cli {
     #[arg(short = 's', long = "session")]
     pub session: bool,
 
-    /// Give the command its credentials as environment variables (the only way for now) [env: RUNAS_ENV_CREDENTIALS]
+    /// Give the command static credentials in its environment instead of a local credential endpoint [env: RUNAS_ENV_CREDENTIALS]
     #[arg(short = 'E', long = "env")]
     pub env_credentials: bool,
 
@@ -248,6 +248,12 @@ pub enum Command {
         #[command(subcommand)]
         action: SsoAction,
     },
+    /// Serve credentials to AWS SDKs on this machine: the ECS container API or EC2 instance metadata
+    Serve {
+        /// Which API.
+        #[command(subcommand)]
+        what: ServeWhat,
+    },
     /// Print the shell completion script for bash, zsh, fish or powershell
     Completion {
         /// The shell.
@@ -297,6 +303,30 @@ pub enum SsoAction {
         /// Log out of this [sso-session NAME]
         #[arg(long = "sso-session", value_name = "NAME")]
         sso_session: Option<String>,
+    },
+}
+
+/// `serve` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ServeWhat {
+    /// The ECS container-credentials API (AWS_CONTAINER_CREDENTIALS_FULL_URI), token-protected, on 127.0.0.1:12319
+    Ecs {
+        /// Port on 127.0.0.1 (0: any free port) [default: from AWS_CONTAINER_CREDENTIALS_FULL_URI, else 12319]
+        #[arg(short = 'p', long = "port", value_name = "PORT")]
+        port: Option<u16>,
+        /// Profile served at /credentials (default: AWS_PROFILE); others at /credentials/<profile>
+        profile: Option<String>,
+    },
+    /// EC2 instance metadata credentials (IMDSv2, AWS_EC2_METADATA_SERVICE_ENDPOINT) on 127.0.0.1:12320
+    Ec2 {
+        /// Port on 127.0.0.1 (0: any free port) [default: from AWS_EC2_METADATA_SERVICE_ENDPOINT, else 12320]
+        #[arg(short = 'p', long = "port", value_name = "PORT")]
+        port: Option<u16>,
+        /// Also answer requests without an IMDSv2 token
+        #[arg(long = "imdsv1")]
+        imdsv1: bool,
+        /// Profile served (default: AWS_PROFILE)
+        profile: Option<String>,
     },
 }
 

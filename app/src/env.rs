@@ -60,6 +60,10 @@ const FIXED: &[&str] = &[
     // Whether a desktop dialog can be shown (`prompt = auto` with no terminal).
     "DISPLAY",
     "WAYLAND_DISPLAY",
+    // Where `serve ecs` and `serve ec2` listen, and the token `serve ecs` asks for.
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
     // Profiles an aws-runas further up is resolving.
     aws_runas_process::RESOLVING_ENV,
 ];

@@ -1,7 +1,9 @@
-//! Runs the command given after the profile, with the credentials in its environment.
+//! Runs the command given after the profile with static credentials in its environment (`-E`).
 //!
 //! On Unix aws-runas replaces itself with the command (`exec`), so signals, the terminal and the
 //! exit status are the command's own. Elsewhere it waits and exits with the command's code.
+//! Without `-E` the command is supervised instead, with a credential endpoint (`serve.rs`); both
+//! build the command here.
 
 use crate::env::ProcessEnv;
 use crate::output::{fish_quote, sh_quote};
@@ -11,6 +13,16 @@ use std::process::{Command, ExitCode};
 
 /// Shells whose `-i -c` runs an alias or function of the user's.
 const WRAPPING_SHELLS: &[&str] = &["/bash", "/fish", "/zsh", "/ksh", "/ash", "/sh", "/dash"];
+
+/// A command that could not be started; aws-runas exits with `code` (127: not found).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandFailed {
+    /// The exit code: 127 when the program does not exist, 126 when it cannot be run.
+    pub code: u8,
+    /// What happened, naming the program.
+    pub message: String,
+}
 
 /// Builds the command: the program itself when it is a path or on `PATH`; else, when `$SHELL` is
 /// a known shell, `$SHELL -i -c '<command>'` so that aliases and functions work.
@@ -62,9 +74,13 @@ pub fn build(
         c.args(["-i", "-c", &line]);
         c
     } else {
-        bail!(
-            "command not found: {program} (not on PATH, and $SHELL is not a shell that could run an alias of that name)"
-        );
+        return Err(CommandFailed {
+            code: 127,
+            message: format!(
+                "command not found: {program} (not on PATH, and $SHELL is not a shell that could run an alias of that name)"
+            ),
+        }
+        .into());
     };
     cmd.env_remove("AWS_PROFILE")
         .env_remove("AWS_DEFAULT_PROFILE");
@@ -96,7 +112,16 @@ pub fn run(
     {
         use std::os::unix::process::CommandExt;
         let err = cmd.exec();
-        bail!("cannot run {}: {err}", command[0]);
+        let code = if err.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        };
+        Err(CommandFailed {
+            code,
+            message: format!("cannot run {}: {err}", command[0]),
+        }
+        .into())
     }
     #[cfg(not(unix))]
     {

@@ -17,6 +17,7 @@ mod logging;
 pub mod output;
 mod prompt;
 pub mod providers;
+pub mod serve;
 pub mod service;
 mod sso;
 pub mod wire;
@@ -80,14 +81,17 @@ pub fn main_entry() -> ExitCode {
         }
         Err(e) => {
             eprintln!("aws-runas: {}", one_line(&error_text(&e)));
-            ExitCode::FAILURE
+            match e.downcast_ref::<exec::CommandFailed>() {
+                Some(failed) => ExitCode::from(failed.code),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }
 
 /// The error and its causes, each cause added only when the text so far does not already say it
 /// (library errors often include their source in their own message).
-fn error_text(e: &anyhow::Error) -> String {
+pub(crate) fn error_text(e: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in e.chain() {
         let part = cause.to_string();
@@ -102,6 +106,6 @@ fn error_text(e: &anyhow::Error) -> String {
     text
 }
 
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

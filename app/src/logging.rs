@@ -16,12 +16,10 @@ impl Log for StderrLogger {
 
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "{} {}",
-                record.level(),
-                record.args()
-            );
+            // One write per line: stderr is unbuffered, and a server logs every request from
+            // several threads.
+            let line = format!("{} {}\n", record.level(), record.args());
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
         }
     }
 

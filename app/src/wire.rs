@@ -73,6 +73,7 @@ fn subcommand(cli: &Cli, penv: &ProcessEnv, command: &Command) -> Result<ExitCod
         Command::Completion { shell } => print_stdout(&crate::completion::script(*shell))?,
         Command::Sso { action } => return crate::sso::run(cli, penv, action),
         Command::Password { profile } => return password(cli, penv, profile.as_deref()),
+        Command::Serve { what } => return crate::serve::serve(cli, penv, what),
         Command::List {
             what: ListWhat::Mfa { profile },
         } => return list(cli, penv, profile.as_deref(), List::Mfa),
@@ -92,6 +93,8 @@ struct CredentialRun<'a> {
     name: String,
     /// The command to run with the credentials; empty to print them.
     command: Vec<String>,
+    /// `-E`: the command gets static keys in its environment instead of a credential endpoint.
+    env_credentials: bool,
     planned: Planned,
     clock: SystemClock,
     /// Built only when needed: on a cache miss, or for `-w`.
@@ -103,14 +106,14 @@ impl<'a> CredentialRun<'a> {
         let service = Service::load(cli, penv)?;
         let (name, command) = choose_profile(words, service.profiles(), penv).ok_or(NothingToDo)?;
         let planned = service.plan(&name)?;
-        // -E is accepted (environment credentials are what a command gets until a local
-        // credential endpoint exists); its variable is still checked so a typo is reported.
-        let _ = cli.env_credentials || penv.go_bool("RUNAS_ENV_CREDENTIALS")?.unwrap_or(false);
+        let env_credentials =
+            cli.env_credentials || penv.go_bool("RUNAS_ENV_CREDENTIALS")?.unwrap_or(false);
         Ok(CredentialRun {
             cli,
             service,
             name,
             command,
+            env_credentials,
             planned,
             clock: SystemClock,
             runtime: None,
@@ -172,6 +175,16 @@ impl<'a> CredentialRun<'a> {
         let region = self.planned.chain.settings.get("region");
         let profile = self.planned.chain.profile.as_deref();
         let penv = self.service.penv();
+        if !self.command.is_empty() && !self.env_credentials {
+            drop(self.runtime.take());
+            return crate::serve::run_with_endpoint(
+                self.service,
+                self.planned,
+                &self.name,
+                creds.clone(),
+                &self.command,
+            );
+        }
         if !self.command.is_empty() {
             drop(self.runtime.take());
             let pairs = output::env_pairs(creds, region);

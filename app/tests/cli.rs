@@ -11,6 +11,7 @@ mod prompts;
 mod providers;
 mod redaction;
 mod saml;
+mod serve;
 mod shells;
 mod sso;
 mod support;

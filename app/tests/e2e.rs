@@ -373,7 +373,7 @@ fn a_role_arn_in_place_of_a_profile_uses_environment_keys() {
 }
 
 #[test]
-fn a_command_runs_with_the_credentials() {
+fn a_command_runs_with_static_credentials_with_dash_e() {
     let (lab, acct) = (Lab::new(), account(1));
     let config = format!(
         "[default]\nregion = us-west-2\n[profile user]\n[profile admin]\nsource_profile = user\nrole_arn = {}\n",
@@ -385,6 +385,7 @@ fn a_command_runs_with_the_credentials() {
         &lab,
         &acct,
         &[
+            "-E",
             "admin",
             "sh",
             "-c",

@@ -169,7 +169,16 @@ fn a_command_that_exists_nowhere() {
     let e = env("[profile user]\n[default]\n", KEYS);
     let lab = Lab::new();
     let run = runas(&e, lab.url(), &["user", "no-such-command-anywhere"], &[]);
-    assert_one_line_error(&run, &["command not found: no-such-command-anywhere"]);
+    // A shell's code for a command not found, with the usual one-line error.
+    assert_eq!(run.code, 127, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("command not found: no-such-command-anywhere"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -136,7 +136,7 @@ fn forms_login_then_assume_role_with_saml_as_env_json_and_exec() {
     let exec = runas(
         &env,
         s.lab.url(),
-        &["corp", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"],
+        &["-E", "corp", "sh", "-c", "echo $AWS_ACCESS_KEY_ID"],
         &[],
     );
     assert_eq!(exec.stdout.trim(), vars["AWS_ACCESS_KEY_ID"]);

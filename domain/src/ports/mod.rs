@@ -2,12 +2,13 @@
 //!
 //! One file per port, each with the trait, its request and response types and its error enum.
 //! `ProfileStore`, `Prompter`, `Clock`, `CredentialCache` and `CredentialProcess` are synchronous;
-//! `Sts`, `Iam` and `IdentityProvider` are `#[async_trait]` traits because they do network I/O and
+//! `Sts`, `Iam`, `IdentityProvider` and `CredentialSource` are `#[async_trait]` traits because they do network I/O and
 //! are used as trait objects.
 
 pub mod browser;
 pub mod cache;
 pub mod clock;
+pub mod credential_source;
 pub mod iam;
 pub mod idp;
 pub mod process;

@@ -1,0 +1,554 @@
+//! Credential endpoints end to end against moto: `serve ecs`, `serve ec2` and the endpoint of a
+//! wrapped command, each read by botocore (from moto's virtualenv) as an AWS SDK would, plus the
+//! bad inputs of the servers and of a wrapped command.
+
+use crate::support::{BIN, Lab, assert_one_line_error, runas};
+use aws_runas_tests::{AccessKey, Moto, TestEnv, moto_python, trust_policy};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Setup {
+    lab: Lab,
+    role: String,
+    env: TestEnv,
+    _user: AccessKey,
+}
+
+fn setup() -> Setup {
+    let lab = Lab::new();
+    let moto = Moto::shared();
+    let user = moto.create_user("serve");
+    let role = moto.create_role("serve", &trust_policy(user.user_arn()));
+    let config = format!(
+        "[default]\nregion = eu-central-1\n[profile user]\n[profile admin]\nsource_profile = user\nrole_arn = {role}\n"
+    );
+    let credentials = format!(
+        "[user]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        user.id(),
+        user.secret()
+    );
+    let env = TestEnv::new(&config, &credentials);
+    Setup {
+        lab,
+        role,
+        env,
+        _user: user,
+    }
+}
+
+/// A running `aws-runas serve …`, stopped (SIGTERM) when dropped.
+struct Served {
+    child: Child,
+    exports: std::collections::BTreeMap<String, String>,
+}
+
+impl Served {
+    /// Starts `aws-runas args…` and reads the `export` lines it prints first (`lines` of them).
+    fn start(s: &Setup, args: &[&str], lines: usize) -> Served {
+        let mut cmd = s.env.command(BIN, s.lab.url());
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut text = String::new();
+        for _ in 0..lines {
+            out.read_line(&mut text).unwrap();
+        }
+        Served {
+            child,
+            exports: crate::support::exports(&text),
+        }
+    }
+
+    fn stop(&mut self) -> (Option<i32>, String) {
+        self.stop_with("TERM")
+    }
+
+    fn stop_with(&mut self, sig: &str) -> (Option<i32>, String) {
+        signal(self.child.id(), sig);
+        let status = self.child.wait().unwrap();
+        let mut err = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        (status.code(), err)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            signal(self.child.id(), "KILL");
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn signal(pid: u32, name: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{name}"), &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{name} {pid}");
+}
+
+/// Runs Python from moto's virtualenv with `vars` only (plus HOME, PATH): botocore's default
+/// credential chain, then GetCallerIdentity at `AWS_ENDPOINT_URL` (moto).
+fn botocore(s: &Setup, vars: &[(&str, &str)]) -> serde_json::Value {
+    const SCRIPT: &str = r#"
+import json, os, botocore.session
+s = botocore.session.get_session()
+c = s.get_credentials()
+f = c.get_frozen_credentials()
+sts = s.create_client("sts", region_name="eu-central-1", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+print(json.dumps({"method": c.method, "key": f.access_key, "arn": sts.get_caller_identity()["Arn"],
+                  "static": os.environ.get("AWS_ACCESS_KEY_ID"), "region": os.environ.get("AWS_REGION")}))
+"#;
+    let mut cmd = Command::new(moto_python());
+    cmd.env_clear()
+        .env("HOME", s.env.home())
+        .env("PATH", "/usr/bin:/bin")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_ENDPOINT_URL", s.lab.url())
+        .args(["-c", SCRIPT]);
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "botocore failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+fn role_name(role: &str) -> &str {
+    role.rsplit('/').next().unwrap()
+}
+
+/// One raw HTTP/1.1 GET; the status and body.
+fn get(uri: &str, headers: &str) -> (u16, String) {
+    let (status, _, body) = request(uri, "GET", headers, b"");
+    (status, body)
+}
+
+/// One raw HTTP/1.1 request (`Host` is the URI's unless `headers` names one); the status, the
+/// response head and the body.
+fn request(uri: &str, method: &str, headers: &str, body: &[u8]) -> (u16, String, String) {
+    let rest = uri.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut c = TcpStream::connect(host).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let host_line = if headers.to_ascii_lowercase().contains("\r\nhost:") {
+        String::new()
+    } else {
+        format!("\r\nHost: {host}")
+    };
+    write!(
+        c,
+        "{method} /{path} HTTP/1.1{host_line}{headers}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    // The server may refuse and close before reading a body.
+    let _ = c.write_all(body);
+    let mut text = String::new();
+    let _ = c.read_to_string(&mut text);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+    (status, head.to_string(), body.to_string())
+}
+
+#[test]
+fn serve_ecs_gives_an_sdk_credentials_only_with_the_token() {
+    let s = setup();
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0", "admin"], 2);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let token = served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"].clone();
+    assert!(
+        uri.starts_with("http://127.0.0.1:") && uri.ends_with("/credentials"),
+        "{uri}"
+    );
+    assert_eq!(token.len(), 64, "32 random bytes in hex");
+
+    let sdk = botocore(
+        &s,
+        &[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &uri),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", &token),
+        ],
+    );
+    assert_eq!(sdk["method"], "container-role");
+    assert!(sdk["key"].as_str().unwrap().starts_with("ASIA"), "{sdk}");
+    assert!(
+        sdk["arn"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("assumed-role/{}/", role_name(&s.role))),
+        "{sdk}"
+    );
+
+    // Bad input: no token, a wrong one, an unknown profile.
+    let (status, body) = get(&uri, "");
+    assert_eq!(status, 401);
+    assert!(!body.contains("SecretAccessKey"), "{body}");
+    let (status, body) = get(&uri, "\r\nAuthorization: not-the-token");
+    assert_eq!(status, 401);
+    assert!(!body.contains("SecretAccessKey"), "{body}");
+    let auth = format!("\r\nAuthorization: {token}");
+    let (status, body) = get(&format!("{uri}/no-such-profile"), &auth);
+    assert_eq!(status, 404);
+    assert!(body.contains("`no-such-profile`"), "{body}");
+
+    // Another profile by name, without changing the active one.
+    let (status, body) = get(&format!("{uri}/user"), &auth);
+    assert_eq!(status, 200, "{body}");
+    let other: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let (status, body) = get(&uri, &auth);
+    assert_eq!(status, 200);
+    let active: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        active["AccessKeyId"], sdk["key"],
+        "still the active profile"
+    );
+    assert_ne!(other["AccessKeyId"], active["AccessKeyId"]);
+    assert!(active["Expiration"].as_str().unwrap().ends_with('Z'));
+
+    // SIGTERM: a clean stop.
+    let (code, stderr) = served.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains(&token), "the token is not logged");
+    assert!(TcpStream::connect(uri[7..].split('/').next().unwrap()).is_err());
+}
+
+#[test]
+fn serve_ecs_takes_the_token_from_the_environment() {
+    let s = setup();
+    let mut cmd = s.env.command(BIN, s.lab.url());
+    cmd.args(["serve", "ecs", "-p", "0", "admin"])
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", "given-token-1234")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let mut served = Served {
+        child,
+        exports: Default::default(),
+    };
+    let mut line = String::new();
+    BufReader::new(served.child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let vars = crate::support::exports(&line);
+    let uri = &vars["AWS_CONTAINER_CREDENTIALS_FULL_URI"];
+    assert_eq!(get(uri, "\r\nAuthorization: given-token-1234").0, 200);
+    assert_eq!(get(uri, "\r\nAuthorization: given-token-123").0, 401);
+    assert_eq!(
+        served.stop_with("INT").0,
+        Some(0),
+        "Ctrl-C is a clean stop too"
+    );
+}
+
+#[test]
+fn serve_ec2_gives_an_sdk_credentials_through_imdsv2() {
+    let s = setup();
+    let mut served = Served::start(&s, &["serve", "ec2", "-p", "0", "admin"], 1);
+    let endpoint = served.exports["AWS_EC2_METADATA_SERVICE_ENDPOINT"].clone();
+    let sdk = botocore(
+        &s,
+        &[
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &endpoint),
+            ("AWS_METADATA_SERVICE_TIMEOUT", "10"),
+            ("AWS_METADATA_SERVICE_NUM_ATTEMPTS", "3"),
+        ],
+    );
+    assert_eq!(sdk["method"], "iam-role");
+    assert!(
+        sdk["arn"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("assumed-role/{}/", role_name(&s.role))),
+        "{sdk}"
+    );
+    // IMDSv1 is off: no token, no credentials.
+    let (status, body) = get(
+        &format!("{endpoint}latest/meta-data/iam/security-credentials/admin"),
+        "",
+    );
+    assert_eq!(status, 401);
+    assert!(!body.contains("SecretAccessKey"));
+    assert_eq!(served.stop().0, Some(0));
+}
+
+#[test]
+fn a_port_in_use_is_one_line_naming_the_address() {
+    let s = setup();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    for kind in ["ecs", "ec2"] {
+        let run = runas(
+            &s.env,
+            s.lab.url(),
+            &["serve", kind, "-p", &port.to_string(), "admin"],
+            &[],
+        );
+        assert_one_line_error(&run, &[&format!("127.0.0.1:{port}")]);
+    }
+    let run = runas(
+        &s.env,
+        s.lab.url(),
+        &["serve", "ecs", "-p", "0", "nope"],
+        &[],
+    );
+    assert_one_line_error(&run, &["`nope`"]);
+}
+
+#[test]
+fn a_command_gets_its_credentials_from_a_private_endpoint() {
+    let s = setup();
+    let script = r#"
+import json, os, urllib.request, botocore.session
+s = botocore.session.get_session()
+c = s.get_credentials()
+f = c.get_frozen_credentials()
+sts = s.create_client("sts", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
+req = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+try:
+    urllib.request.urlopen(req)
+    unauthorised = 200
+except urllib.error.HTTPError as e:
+    unauthorised = e.code
+print(json.dumps({"method": c.method, "key": f.access_key, "arn": sts.get_caller_identity()["Arn"],
+                  "static": os.environ.get("AWS_ACCESS_KEY_ID"), "region": os.environ.get("AWS_REGION"),
+                  "uri": os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"], "unauthorised": unauthorised}))
+"#;
+    let python = moto_python();
+    let run = runas(
+        &s.env,
+        s.lab.url(),
+        &["admin", python.to_str().unwrap(), "-c", script],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: serde_json::Value =
+        serde_json::from_str(run.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout));
+    assert_eq!(v["method"], "container-role", "{v}");
+    assert_eq!(v["static"], serde_json::Value::Null, "no static keys: {v}");
+    assert_eq!(v["region"], "eu-central-1");
+    assert!(v["uri"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+    assert_eq!(v["unauthorised"], 401, "the endpoint wants the token");
+    assert!(
+        v["arn"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("assumed-role/{}/", role_name(&s.role))),
+        "{v}"
+    );
+}
+
+#[test]
+fn a_command_that_does_not_exist_exits_127() {
+    let s = setup();
+    for args in [
+        &["admin", "no-such-command-here"][..],
+        &["admin", "./no-such-command-here"][..],
+        &["-E", "admin", "./no-such-command-here"][..],
+    ] {
+        let run = runas(&s.env, s.lab.url(), args, &[]);
+        assert_eq!(run.code, 127, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("no-such-command-here"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn signals_sent_to_aws_runas_reach_the_command() {
+    let s = setup();
+    for (sig, code) in [("TERM", 3), ("HUP", 4), ("INT", 5), ("WINCH", 6)] {
+        let script = format!(
+            "trap 'echo got {sig}; exit {code}' {sig}; echo ready; while :; do sleep 0.05; done"
+        );
+        let mut cmd = s.env.command(BIN, s.lab.url());
+        cmd.args(["admin", "sh", "-c", &script])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        assert_eq!(line, "ready\n");
+        signal(child.id(), sig);
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(rest, format!("got {sig}\n"));
+        assert_eq!(status.code(), Some(code), "{sig}");
+    }
+}
+
+#[test]
+fn a_served_answer_comes_from_memory_and_bad_requests_are_refused() {
+    let s = setup();
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0", "admin"], 2);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let auth = format!(
+        "\r\nAuthorization: {}",
+        served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let (status, first) = get(&uri, &auth);
+    assert_eq!(status, 200, "{first}");
+    let seen = s.lab.proxy.exchanges().len();
+    // No cache file and no STS any more: only memory can answer.
+    for entry in std::fs::read_dir(s.env.home().join(".aws")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(".aws_")
+        {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    s.lab.proxy.set_down(true);
+    let (status, again) = get(&uri, &auth);
+    assert_eq!((status, &again), (200, &first));
+    assert_eq!(s.lab.proxy.exchanges().len(), seen, "STS was not asked");
+
+    // A foreign Host (DNS rebinding) and a 1 MiB body.
+    let (status, _, body) = request(
+        &uri,
+        "GET",
+        &format!("{auth}\r\nHost: attacker.example"),
+        b"",
+    );
+    assert_eq!(status, 403);
+    assert!(!body.contains("SecretAccessKey"));
+    let mib = vec![b'x'; 1024 * 1024];
+    let (status, _, _) = request(
+        &uri,
+        "POST",
+        &format!("{auth}\r\nContent-Length: {}", mib.len()),
+        &mib,
+    );
+    assert_eq!(status, 413);
+    assert_eq!(served.stop().0, Some(0));
+}
+
+#[test]
+fn an_mfa_code_nobody_can_give_is_a_401_saying_so() {
+    let lab = Lab::new();
+    let moto = Moto::shared();
+    let user = moto.create_user("serve-mfa");
+    let mfa = moto.create_virtual_mfa_device(user.user_name());
+    let role = moto.create_role("serve-mfa", &trust_policy(user.user_arn()));
+    let env = TestEnv::new(
+        &format!(
+            "[profile user]\nmfa_serial = {mfa}\n[profile admin]\nsource_profile = user\nrole_arn = {role}\n"
+        ),
+        &format!(
+            "[user]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.id(),
+            user.secret()
+        ),
+    );
+    let s = Setup {
+        lab,
+        role,
+        env,
+        _user: user,
+    };
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0", "admin"], 2);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let auth = format!(
+        "\r\nAuthorization: {}",
+        served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let (status, head, body) = request(&uri, "GET", &auth, b"");
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-awsrunas-authentication-type: mfa"),
+        "{head}"
+    );
+    assert!(body.contains("MFA code"), "{body}");
+    assert!(!body.contains("SecretAccessKey"));
+    assert_eq!(s.lab.proxy.count("GetSessionToken"), 0);
+    assert_eq!(served.stop().0, Some(0));
+}
+
+#[test]
+fn many_requests_on_a_cold_profile_make_one_refresh() {
+    let s = setup();
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0"], 2);
+    let uri = format!(
+        "{}/admin",
+        served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+    );
+    let auth = format!(
+        "\r\nAuthorization: {}",
+        served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let answers: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16).map(|_| scope.spawn(|| get(&uri, &auth))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(body, &answers[0].1, "one set of credentials for all");
+    }
+    assert_eq!(
+        (
+            s.lab.proxy.count("GetSessionToken"),
+            s.lab.proxy.count("AssumeRole")
+        ),
+        (1, 1),
+        "one refresh for sixteen requests"
+    );
+    // No active profile: a request must name one.
+    let (status, body) = get(
+        served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].as_str(),
+        &auth,
+    );
+    assert_eq!(status, 404);
+    assert!(body.contains("no profile"), "{body}");
+    assert_eq!(served.stop().0, Some(0));
+}
+
+#[test]
+fn static_keys_only_with_dash_e_or_its_variable() {
+    let s = setup();
+    let script = "echo ${AWS_ACCESS_KEY_ID:-none} ${AWS_CONTAINER_CREDENTIALS_FULL_URI:-none} ${AWS_SHARED_CREDENTIALS_FILE:-none}";
+    let endpoint = runas(&s.env, s.lab.url(), &["admin", "sh", "-c", script], &[]);
+    assert_eq!(endpoint.code, 0, "{}", endpoint.stderr);
+    let words: Vec<&str> = endpoint.stdout.split_whitespace().collect();
+    assert_eq!(words[0], "none", "{}", endpoint.stdout);
+    assert!(
+        words[1].starts_with("http://127.0.0.1:"),
+        "{}",
+        endpoint.stdout
+    );
+    assert_eq!(words[2], "/dev/null");
+    for (args, extra) in [
+        (&["-E", "admin", "sh", "-c", script][..], &[][..]),
+        (
+            &["admin", "sh", "-c", script][..],
+            &[("RUNAS_ENV_CREDENTIALS", "true")][..],
+        ),
+    ] {
+        let run = runas(&s.env, s.lab.url(), args, extra);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let words: Vec<&str> = run.stdout.split_whitespace().collect();
+        assert!(words[0].starts_with("ASIA"), "{}", run.stdout);
+        assert_eq!(words[1], "none", "{}", run.stdout);
+    }
+}
