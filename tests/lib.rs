@@ -5,8 +5,10 @@
 mod http;
 mod moto;
 mod proxy;
+mod signin;
 mod test_env;
 
 pub use moto::{ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, trust_policy, unique_name};
 pub use proxy::{Exchange, RecordingProxy};
+pub use signin::{SigninEmulator, SigninRequest};
 pub use test_env::TestEnv;

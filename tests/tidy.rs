@@ -122,7 +122,8 @@ fn adapter_packages_follow_the_naming_rule() {
         let prefix = folder.split('-').next().unwrap();
         assert!(
             [
-                "config", "cache", "sts", "prompt", "process", "idp", "sdk", "secret", "browser"
+                "config", "cache", "sts", "prompt", "process", "idp", "sdk", "secret", "browser",
+                "signin"
             ]
             .contains(&prefix),
             "unknown port prefix in {folder}"

@@ -237,6 +237,36 @@ pub enum Command {
         /// Profile (default: AWS_PROFILE)
         profile: Option<String>,
     },
+    /// Open the AWS console signed in as a profile (or print the sign-in URL)
+    Console {
+        /// Write the sign-in URL to stdout instead of opening a browser
+        #[arg(long)]
+        print: bool,
+        /// The console page to land on: a URL, or a path such as /s3/home
+        #[arg(long, value_name = "URL")]
+        destination: Option<String>,
+        /// The console's region (default: the profile's)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Console session length, Go syntax such as 1h (roles assumed directly: 15m to 12h;
+        /// long-term keys: 15m to 36h, default 12h)
+        #[arg(long, value_name = "DURATION")]
+        duration: Option<String>,
+        /// Profile (default: AWS_PROFILE)
+        profile: Option<String>,
+    },
+    /// Log docker (or podman) in to Amazon ECR registries with a profile's credentials
+    Ecr {
+        /// What to do.
+        #[command(subcommand)]
+        what: EcrWhat,
+    },
+    /// Check the set-up of a profile: files, environment, chain, region, identity provider, cache, clock
+    #[command(alias = "diag")]
+    Diagnose {
+        /// Profile (default: AWS_PROFILE, else [default])
+        profile: Option<String>,
+    },
     /// Print the shell completion script for bash, zsh, fish or powershell
     Completion {
         /// The shell.
@@ -257,6 +287,18 @@ pub enum ListWhat {
     Roles {
         /// Profile (default: AWS_PROFILE)
         profile: Option<String>,
+    },
+}
+
+/// `ecr` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EcrWhat {
+    /// `docker login` to ECR: the profile's own account and region, or each registry named
+    Login {
+        /// The profile (default: AWS_PROFILE), then registries: account ids or
+        /// <account>.dkr.ecr.<region>.amazonaws.com hosts
+        #[arg(value_name = "PROFILE | REGISTRY")]
+        words: Vec<String>,
     },
 }
 
@@ -403,6 +445,10 @@ mod tests {
             "password",
             "passwd",
             "pw",
+            "console",
+            "ecr",
+            "diagnose",
+            "diag",
         ] {
             assert!(is_subcommand(w), "{w}");
         }

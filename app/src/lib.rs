@@ -5,6 +5,9 @@
 
 pub mod cli;
 pub mod completion;
+pub mod console;
+pub mod diagnose;
+pub mod ecr;
 pub mod env;
 pub mod exec;
 pub mod idp;

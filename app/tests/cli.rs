@@ -2,6 +2,7 @@
 //! environment, a temporary `HOME` and no controlling terminal; STS and IAM come from moto.
 
 mod completion;
+mod console;
 mod e2e;
 mod errors;
 mod everyday;

@@ -41,3 +41,47 @@ fn a_missing_opener_or_odd_scheme_is_an_error() {
     assert!(e.contains("xdg-open"), "{e}");
     assert!(browser.open("file:///etc/passwd").is_err());
 }
+
+#[test]
+fn browser_variable_comes_before_the_platform_opener() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("opened");
+    let script = dir.path().join("my-browser");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s|' \"$@\" > '{}'\n", record.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // No xdg-open on this PATH: only $BROWSER can succeed.
+    let path = format!("{}:/usr/bin:/bin", dir.path().display());
+    let url = "https://signin.example/federation?Action=login&x=1";
+    for (value, want) in [
+        (
+            "no-such-browser:my-browser --new-tab",
+            format!("--new-tab|{url}|"),
+        ),
+        ("my-browser --url=%s --flag", format!("--url={url}|--flag|")),
+    ] {
+        let _ = std::fs::remove_file(&record);
+        let browser =
+            SystemBrowser::new(Some(path.clone().into())).with_browser_var(Some(value.into()));
+        browser.open(url).unwrap();
+        let mut opened = String::new();
+        for _ in 0..200 {
+            opened = std::fs::read_to_string(&record).unwrap_or_default();
+            if !opened.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(opened, want, "BROWSER={value}");
+    }
+    let none = SystemBrowser::new(Some(dir.path().as_os_str().to_owned()))
+        .with_browser_var(Some("no-such-browser".into()));
+    let e = none.open(url).unwrap_err();
+    assert!(
+        e.contains("no-such-browser") && e.contains("xdg-open"),
+        "{e}"
+    );
+}

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod ecr;
 mod errors;
 mod http;
 mod iam;
@@ -9,6 +10,7 @@ mod sdk;
 mod settings;
 mod sts;
 
+pub use ecr::SdkEcr;
 pub use iam::SdkIam;
 pub use settings::AwsSettings;
 pub use sts::SdkSts;

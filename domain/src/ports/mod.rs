@@ -8,11 +8,14 @@
 pub mod browser;
 pub mod cache;
 pub mod clock;
+pub mod ecr;
 pub mod iam;
 pub mod idp;
 pub mod process;
 pub mod profile_store;
 pub mod prompter;
 pub mod secret;
+pub mod server_time;
+pub mod signin;
 pub mod sts;
 pub mod token_file;
