@@ -4,6 +4,7 @@
 mod completion;
 mod console;
 mod e2e;
+mod ecr;
 mod errors;
 mod everyday;
 mod idp_settings;
