@@ -267,6 +267,9 @@ pub enum Command {
         /// Profile (default: AWS_PROFILE, else [default])
         profile: Option<String>,
     },
+    /// Check for a newer release (RUNAS_UPDATE_URL, else the project's repository)
+    #[command(hide = true)]
+    Update,
     /// Print the shell completion script for bash, zsh, fish or powershell
     Completion {
         /// The shell.
@@ -449,6 +452,7 @@ mod tests {
             "ecr",
             "diagnose",
             "diag",
+            "update",
         ] {
             assert!(is_subcommand(w), "{w}");
         }

@@ -44,6 +44,8 @@ const FIXED: &[&str] = &[
     // ecr login: the ECR endpoint (tests) and the container engine.
     "AWS_ENDPOINT_URL_ECR",
     "RUNAS_CONTAINER_CLI",
+    // update: the latest-release page.
+    "RUNAS_UPDATE_URL",
     // Switches standing in for flags (the others are read by clap itself).
     "RUNAS_SESSION_CREDENTIALS",
     "RUNAS_ENV_CREDENTIALS",

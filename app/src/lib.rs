@@ -15,6 +15,7 @@ mod logging;
 pub mod output;
 pub mod providers;
 pub mod service;
+pub mod update;
 pub mod wire;
 
 mod adapters;

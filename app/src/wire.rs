@@ -91,6 +91,7 @@ fn subcommand(cli: &Cli, penv: &ProcessEnv, command: &Command) -> Result<ExitCod
         Command::Ecr {
             what: EcrWhat::Login { words },
         } => return crate::ecr::login(cli, penv, words),
+        Command::Update => return crate::update::run(penv),
         Command::Diagnose { profile } => {
             return crate::diagnose::run(cli, penv, profile.as_deref());
         }

@@ -14,5 +14,6 @@ mod redaction;
 mod saml;
 mod shells;
 mod support;
+mod update;
 mod vendors;
 mod webid;

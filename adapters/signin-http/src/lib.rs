@@ -2,6 +2,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+use aws_runas_domain::ports::release::{ReleaseCheck, ReleaseError};
 use aws_runas_domain::ports::server_time::{ServerTime, ServerTimeError};
 use aws_runas_domain::ports::signin::{ConsoleSignin, SigninError, SigninTokenRequest};
 use aws_runas_domain::{Credentials, Secret, Timestamp};
@@ -184,6 +185,30 @@ impl ServerTime for HttpSignin {
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| fail("the answer has no Date header".to_string()))?;
         parse_http_date(date).ok_or_else(|| fail(format!("unreadable Date header {date:?}")))
+    }
+}
+
+#[async_trait::async_trait]
+impl ReleaseCheck for HttpSignin {
+    async fn latest_location(&self, url: &str) -> Result<(u16, Option<String>), ReleaseError> {
+        let fail = |message: String| ReleaseError {
+            url: url.to_string(),
+            message,
+        };
+        let client = self.client().map_err(fail)?;
+        let response = client
+            .head(url)
+            .send()
+            .await
+            .map_err(|e| fail(network_message(&e)))?;
+        let status = response.status();
+        let location = status
+            .is_redirection()
+            .then(|| response.headers().get("location"))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        Ok((status.as_u16(), location))
     }
 }
 

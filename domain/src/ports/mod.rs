@@ -14,6 +14,7 @@ pub mod idp;
 pub mod process;
 pub mod profile_store;
 pub mod prompter;
+pub mod release;
 pub mod secret;
 pub mod server_time;
 pub mod signin;
