@@ -9,6 +9,7 @@ mod ecr;
 mod errors;
 mod everyday;
 mod idp_settings;
+mod package;
 mod providers;
 mod redaction;
 mod saml;
