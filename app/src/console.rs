@@ -289,6 +289,9 @@ pub fn run(cli: &Cli, penv: &ProcessEnv, args: &ConsoleArgs) -> Result<ExitCode>
     )?;
     let endpoint = federation_endpoint(penv, hosts)?;
 
+    if cli.refresh {
+        svc.forget(&planned);
+    }
     let rt = new_runtime()?;
     let (creds, source) = credentials(&svc, &planned, &name, duration, &rt)?;
     let session_duration = match (source, duration) {

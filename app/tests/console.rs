@@ -207,6 +207,14 @@ fn a_role_profile_prints_a_login_url_for_the_role_credentials() {
         "https://console.aws.amazon.com/s3/home?region=eu-west-1".to_string()
     )));
 
+    // -r (before the subcommand, like every global flag): fresh role credentials.
+    let mut cmd = s.env.command(crate::support::BIN, s.lab.url());
+    cmd.args(["-r", "console", "--print", "direct"])
+        .env("AWS_ENDPOINT_URL_SIGNIN", s.signin.url());
+    let run: Run = cmd.output().unwrap().into();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(s.lab.proxy.count("AssumeRole"), 2, "refreshed");
+
     // Out of AWS's range: refused before any request.
     let before = s.signin.requests().len();
     let run = s.run(&["--print", "--duration", "13h", "direct"], &[]);
