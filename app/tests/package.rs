@@ -90,3 +90,55 @@ fn the_deb_installs_the_binary_and_completions() {
         format!("aws-runas {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn the_rpm_holds_the_same_files() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let built = Command::new(repo.join("scripts/package"))
+        .args([
+            "--binary",
+            crate::support::BIN,
+            "--compression",
+            "none",
+            "--rpm",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let stdout = String::from_utf8(built.stdout).unwrap();
+    let rpm = stdout.lines().nth(1).expect("the .rpm's path").to_string();
+    assert!(rpm.ends_with(".rpm") && Path::new(&rpm).exists(), "{rpm}");
+    let query = |args: &[&str]| {
+        let o = Command::new("rpm").args(args).arg(&rpm).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let files: Vec<String> = query(&["-qlp"]).lines().map(str::to_string).collect();
+    for path in [
+        "/usr/bin/aws-runas",
+        "/etc/bash_completion.d/aws-runas",
+        "/usr/share/zsh/vendor-completions/_aws-runas",
+        "/usr/share/fish/vendor_completions.d/aws-runas.fish",
+    ] {
+        assert!(
+            files.iter().any(|f| f == path),
+            "{path} missing from {files:?}"
+        );
+    }
+    assert_eq!(
+        query(&["-qp", "--qf", "%{NAME} %{VERSION}"]),
+        format!("aws-runas {}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(
+        query(&["-qcp"]).trim(),
+        "/etc/bash_completion.d/aws-runas",
+        "the bash completion is a config file"
+    );
+}
