@@ -270,6 +270,12 @@ pub enum Command {
     /// Check for a newer release (RUNAS_UPDATE_URL, else the project's repository)
     #[command(hide = true)]
     Update,
+    /// Write the manual pages (aws-runas.1 and one per subcommand) into a directory
+    #[command(hide = true)]
+    ManPages {
+        /// The directory.
+        dir: std::path::PathBuf,
+    },
     /// Print the shell completion script for bash, zsh, fish or powershell
     Completion {
         /// The shell.
@@ -453,6 +459,7 @@ mod tests {
             "diagnose",
             "diag",
             "update",
+            "man-pages",
         ] {
             assert!(is_subcommand(w), "{w}");
         }

@@ -12,6 +12,7 @@ pub mod env;
 pub mod exec;
 pub mod idp;
 mod logging;
+pub mod manpages;
 pub mod output;
 pub mod providers;
 pub mod service;

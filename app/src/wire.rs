@@ -92,6 +92,7 @@ fn subcommand(cli: &Cli, penv: &ProcessEnv, command: &Command) -> Result<ExitCod
             what: EcrWhat::Login { words },
         } => return crate::ecr::login(cli, penv, words),
         Command::Update => return crate::update::run(penv),
+        Command::ManPages { dir } => return crate::manpages::write(dir),
         Command::Diagnose { profile } => {
             return crate::diagnose::run(cli, penv, profile.as_deref());
         }

@@ -79,6 +79,30 @@ fn the_deb_installs_the_binary_and_completions() {
         std::fs::read(root.path().join("etc/bash_completion.d/aws-runas")).unwrap(),
         std::fs::read(repo.join("extras/aws-runas-bash-completion")).unwrap()
     );
+    // Manual pages: one for the command and one per subcommand, readable by man.
+    let man = root.path().join("usr/share/man/man1");
+    for page in [
+        "aws-runas.1.gz",
+        "aws-runas-console.1.gz",
+        "aws-runas-ecr-login.1.gz",
+    ] {
+        assert!(man.join(page).exists(), "{page} missing");
+    }
+    if Path::new("/usr/bin/man").exists() {
+        let shown = Command::new("man")
+            .args(["-l", "-P", "cat"])
+            .arg(man.join("aws-runas-console.1.gz"))
+            .env("MANWIDTH", "100")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&shown.stdout);
+        assert!(
+            shown.status.success(),
+            "{}",
+            String::from_utf8_lossy(&shown.stderr)
+        );
+        assert!(text.contains("--destination"), "{text}");
+    }
     let version = Command::new(root.path().join("usr/bin/aws-runas"))
         .arg("-V")
         .env_clear()
