@@ -166,3 +166,57 @@ fn the_rpm_holds_the_same_files() {
         "the bash completion is a config file"
     );
 }
+
+#[test]
+fn the_release_archive_holds_the_binary_and_completions() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let built = Command::new(repo.join("scripts/package"))
+        .args([
+            "--binary",
+            crate::support::BIN,
+            "--compression",
+            "none",
+            "--zip",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let stdout = String::from_utf8(built.stdout).unwrap();
+    let zip = stdout
+        .lines()
+        .nth(1)
+        .expect("the archive's path")
+        .to_string();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        zip.contains(&format!("/aws-runas-{version}-linux-")) && zip.ends_with(".zip"),
+        "{zip}"
+    );
+    let listing = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): print(i.filename, oct(i.external_attr >> 16 & 0o777))",
+        ])
+        .arg(&zip)
+        .output()
+        .unwrap();
+    assert!(listing.status.success());
+    let listing = String::from_utf8(listing.stdout).unwrap();
+    for entry in [
+        format!("aws-runas-{version}/aws-runas 0o755"),
+        format!("aws-runas-{version}/aws-runas-bash-completion 0o644"),
+        format!("aws-runas-{version}/aws-runas.fish 0o644"),
+    ] {
+        assert!(
+            listing.lines().any(|l| l == entry),
+            "{entry} missing from\n{listing}"
+        );
+    }
+}
