@@ -6,6 +6,7 @@ mod http;
 mod moto;
 mod proxy;
 mod sso;
+mod signin;
 mod test_env;
 
 pub use moto::{
@@ -13,4 +14,5 @@ pub use moto::{
 };
 pub use proxy::{Exchange, RecordingProxy};
 pub use sso::{ACCOUNTS as SSO_ACCOUNTS, DeviceUser, SsoCalls, SsoEmulator};
+pub use signin::{SigninEmulator, SigninRequest};
 pub use test_env::TestEnv;

@@ -254,6 +254,45 @@ pub enum Command {
         #[command(subcommand)]
         what: ServeWhat,
     },
+    /// Open the AWS console signed in as a profile (or print the sign-in URL)
+    Console {
+        /// Write the sign-in URL to stdout instead of opening a browser
+        #[arg(long)]
+        print: bool,
+        /// The console page to land on: a URL, or a path such as /s3/home
+        #[arg(long, value_name = "URL")]
+        destination: Option<String>,
+        /// The console's region (default: the profile's)
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// Console session length, Go syntax such as 1h (roles assumed directly: 15m to 12h;
+        /// long-term keys: 15m to 36h, default 12h)
+        #[arg(long, value_name = "DURATION")]
+        duration: Option<String>,
+        /// Profile (default: AWS_PROFILE)
+        profile: Option<String>,
+    },
+    /// Log docker (or podman) in to Amazon ECR registries with a profile's credentials
+    Ecr {
+        /// What to do.
+        #[command(subcommand)]
+        what: EcrWhat,
+    },
+    /// Check the set-up of a profile: files, environment, chain, region, identity provider, cache, clock
+    #[command(alias = "diag")]
+    Diagnose {
+        /// Profile (default: AWS_PROFILE, else [default])
+        profile: Option<String>,
+    },
+    /// Check for a newer release (RUNAS_UPDATE_URL, else the project's repository)
+    #[command(hide = true)]
+    Update,
+    /// Write the manual pages (aws-runas.1 and one per subcommand) into a directory
+    #[command(hide = true)]
+    ManPages {
+        /// The directory.
+        dir: std::path::PathBuf,
+    },
     /// Print the shell completion script for bash, zsh, fish or powershell
     Completion {
         /// The shell.
@@ -327,6 +366,18 @@ pub enum ServeWhat {
         imdsv1: bool,
         /// Profile served (default: AWS_PROFILE)
         profile: Option<String>,
+    },
+}
+
+/// `ecr` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EcrWhat {
+    /// `docker login` to ECR: the profile's own account and region, or each registry named
+    Login {
+        /// The profile (default: AWS_PROFILE), then registries: account ids or
+        /// <account>.dkr.ecr.<region>.amazonaws.com hosts
+        #[arg(value_name = "PROFILE | REGISTRY")]
+        words: Vec<String>,
     },
 }
 
@@ -474,6 +525,12 @@ mod tests {
             "passwd",
             "pw",
             "sso",
+            "console",
+            "ecr",
+            "diagnose",
+            "diag",
+            "update",
+            "man-pages",
         ] {
             assert!(is_subcommand(w), "{w}");
         }

@@ -44,6 +44,23 @@ pub fn completion_command() -> clap::Command {
                 })
             })
         })
+        .mut_subcommand("console", |c| {
+            c.mut_arg("profile", |a| {
+                a.add(ArgValueCandidates::new(profile_candidates))
+            })
+        })
+        .mut_subcommand("diagnose", |c| {
+            c.mut_arg("profile", |a| {
+                a.add(ArgValueCandidates::new(profile_candidates))
+            })
+        })
+        .mut_subcommand("ecr", |ecr| {
+            ecr.mut_subcommand("login", |c| {
+                c.mut_arg("words", |a| {
+                    a.add(ArgValueCandidates::new(profile_candidates))
+                })
+            })
+        })
 }
 
 /// Profile names from the config and credentials files, sorted.

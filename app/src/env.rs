@@ -41,6 +41,14 @@ const FIXED: &[&str] = &[
     "http_proxy",
     "NO_PROXY",
     "no_proxy",
+    // The console: the sign-in endpoint (tests) and the user's browser.
+    "AWS_ENDPOINT_URL_SIGNIN",
+    "BROWSER",
+    // ecr login: the ECR endpoint (tests) and the container engine.
+    "AWS_ENDPOINT_URL_ECR",
+    "RUNAS_CONTAINER_CLI",
+    // update: the latest-release page.
+    "RUNAS_UPDATE_URL",
     // Switches standing in for flags (the others are read by clap itself).
     "RUNAS_SESSION_CREDENTIALS",
     "RUNAS_ENV_CREDENTIALS",

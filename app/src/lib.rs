@@ -9,17 +9,22 @@
 
 pub mod cli;
 pub mod completion;
+pub mod console;
+pub mod diagnose;
+pub mod ecr;
 pub mod env;
 pub mod exec;
 pub mod idp;
 mod library;
 mod logging;
+pub mod manpages;
 pub mod output;
 mod prompt;
 pub mod providers;
 pub mod serve;
 pub mod service;
 mod sso;
+pub mod update;
 pub mod wire;
 
 mod adapters;

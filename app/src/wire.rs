@@ -1,7 +1,7 @@
 //! The composition root: builds the concrete adapters from the command line and the environment,
 //! and hands them to the domain.
 
-use crate::cli::{Cli, Command, ListWhat, OutputFormat};
+use crate::cli::{Cli, Command, EcrWhat, ListWhat, OutputFormat};
 use crate::env::ProcessEnv;
 use crate::output;
 use crate::service::{LOCK_TIMEOUT, Planned, Service};
@@ -74,6 +74,30 @@ fn subcommand(cli: &Cli, penv: &ProcessEnv, command: &Command) -> Result<ExitCod
         Command::Sso { action } => return crate::sso::run(cli, penv, action),
         Command::Password { profile } => return password(cli, penv, profile.as_deref()),
         Command::Serve { what } => return crate::serve::serve(cli, penv, what),
+        Command::Console {
+            print,
+            destination,
+            region,
+            duration,
+            profile,
+        } => {
+            let args = crate::console::ConsoleArgs {
+                print: *print,
+                destination: destination.clone(),
+                region: region.clone(),
+                duration: duration.clone(),
+                profile: profile.clone(),
+            };
+            return crate::console::run(cli, penv, &args);
+        }
+        Command::Ecr {
+            what: EcrWhat::Login { words },
+        } => return crate::ecr::login(cli, penv, words),
+        Command::Update => return crate::update::run(penv),
+        Command::ManPages { dir } => return crate::manpages::write(dir),
+        Command::Diagnose { profile } => {
+            return crate::diagnose::run(cli, penv, profile.as_deref());
+        }
         Command::List {
             what: ListWhat::Mfa { profile },
         } => return list(cli, penv, profile.as_deref(), List::Mfa),

@@ -2,12 +2,16 @@
 //! environment, a temporary `HOME` and no controlling terminal; STS and IAM come from moto.
 
 mod completion;
+mod console;
+mod diagnose;
 mod e2e;
+mod ecr;
 mod errors;
 mod everyday;
 mod idp_settings;
 mod library;
 mod prompts;
+mod package;
 mod providers;
 mod redaction;
 mod saml;
@@ -15,5 +19,6 @@ mod serve;
 mod shells;
 mod sso;
 mod support;
+mod update;
 mod vendors;
 mod webid;

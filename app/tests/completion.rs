@@ -96,6 +96,17 @@ fn profile_names_come_from_the_config_file() {
     assert_eq!(prefixed, ["default", "dev-admin"]);
     let listing = complete(&env, &["aws-runas", "list", "roles", "pr"], 3);
     assert_eq!(listing, ["prod-admin"]);
+    for words in [
+        &["aws-runas", "console", "--print", "pr"][..],
+        &["aws-runas", "diagnose", "pr"][..],
+        &["aws-runas", "ecr", "login", "pr"][..],
+    ] {
+        assert_eq!(
+            complete(&env, words, words.len() - 1),
+            ["prod-admin"],
+            "{words:?}"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod ecr;
 mod errors;
 mod http;
 mod iam;
@@ -10,6 +11,7 @@ mod settings;
 mod sso;
 mod sts;
 
+pub use ecr::SdkEcr;
 pub use iam::SdkIam;
 pub use settings::AwsSettings;
 pub use sso::{SdkSso, SsoSettings};

@@ -11,8 +11,8 @@ use crate::region::{explicit, sts_endpoint_url, sts_region};
 use crate::sdk::{SdkOptions, static_credentials};
 use crate::settings::AwsSettings;
 use aws_runas_domain::ports::sts::{
-    AssumeRoleRequest, CallerIdentity, SamlRoleRequest, SessionTokenRequest, Sts, StsError,
-    WebIdentityRoleRequest,
+    AssumeRoleRequest, CallerIdentity, FederationTokenRequest, SamlRoleRequest,
+    SessionTokenRequest, Sts, StsError, WebIdentityRoleRequest,
 };
 use aws_runas_domain::{Credentials, Secret, Timestamp};
 use aws_sdk_sts::Client;
@@ -189,6 +189,25 @@ impl Sts for SdkSts {
                     .role_arn(req.role_arn.as_str())
                     .role_session_name(req.session_name.as_str())
                     .web_identity_token(req.token.expose())
+                    .duration_seconds(duration(req.duration_secs))
+                    .send()
+            })
+            .await?;
+        convert(OP, out.credentials())
+    }
+
+    async fn get_federation_token(
+        &self,
+        creds: &Credentials,
+        req: &FederationTokenRequest,
+    ) -> Result<Credentials, StsError> {
+        const OP: &str = "sts:GetFederationToken";
+        let out = self
+            .call(OP, Some(creds), None, |client| {
+                client
+                    .get_federation_token()
+                    .name(&req.name)
+                    .policy(&req.policy)
                     .duration_seconds(duration(req.duration_secs))
                     .send()
             })

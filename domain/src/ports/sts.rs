@@ -66,6 +66,19 @@ pub struct WebIdentityRoleRequest {
     pub duration_secs: i64,
 }
 
+/// A GetFederationToken request: a federated-user session made from an IAM user's long-term keys
+/// (for the console, whose sign-in endpoint takes only temporary credentials).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederationTokenRequest {
+    /// The federated user's name: 2 to 32 characters of `[A-Za-z0-9_=,.@-]`.
+    pub name: String,
+    /// The inline session policy; the session's permissions are the intersection of this and
+    /// the user's own policies (without one the session could do nothing).
+    pub policy: String,
+    /// Lifetime in seconds (900 to 129600).
+    pub duration_secs: i64,
+}
+
 /// What GetCallerIdentity says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerIdentity {
@@ -121,6 +134,16 @@ pub trait Sts: Send + Sync + std::fmt::Debug {
     async fn assume_role_with_web_identity(
         &self,
         req: &WebIdentityRoleRequest,
+    ) -> Result<Credentials, StsError>;
+
+    /// GetFederationToken, signed with long-term keys.
+    ///
+    /// # Errors
+    /// As [`Sts::get_session_token`].
+    async fn get_federation_token(
+        &self,
+        creds: &Credentials,
+        req: &FederationTokenRequest,
     ) -> Result<Credentials, StsError>;
 
     /// GetCallerIdentity, signed with `creds`.
