@@ -5,14 +5,14 @@
 mod http;
 mod moto;
 mod proxy;
-mod sso;
 mod signin;
+mod sso;
 mod test_env;
 
 pub use moto::{
     ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, moto_python, trust_policy, unique_name,
 };
 pub use proxy::{Exchange, RecordingProxy};
-pub use sso::{ACCOUNTS as SSO_ACCOUNTS, DeviceUser, SsoCalls, SsoEmulator};
 pub use signin::{SigninEmulator, SigninRequest};
+pub use sso::{ACCOUNTS as SSO_ACCOUNTS, DeviceUser, SsoCalls, SsoEmulator};
 pub use test_env::TestEnv;
