@@ -415,12 +415,21 @@ pub fn serve(cli: &Cli, penv: &ProcessEnv, what: &ServeWhat) -> Result<ExitCode>
             (server, vec![("AWS_EC2_METADATA_SERVICE_ENDPOINT", uri)])
         }
     };
+    // The page's address carries its token: it goes to stdout with the other secrets printed
+    // there, never to the log.
+    let mut exports = exports;
+    exports.push((
+        "AWS_RUNAS_PAGE_URL",
+        format!(
+            "http://{}/?token={}",
+            server.local_addr(),
+            page_token.expose()
+        ),
+    ));
     print_stdout(&crate::output::shell_lines(shell, &exports, &[]).map_err(|e| anyhow!(e))?)?;
-    // The page's address carries its token: it is shown to the person who started the server.
     log::info!(
-        "web page: http://{}/?token={}",
-        server.local_addr(),
-        page_token.expose()
+        "web page: open the address in AWS_RUNAS_PAGE_URL (http://{}/?token=…)",
+        server.local_addr()
     );
     match profile {
         Some(p) => log::info!("serving profile `{p}`; press Ctrl-C to stop"),
