@@ -708,3 +708,83 @@ fn the_page_picks_a_profile_that_needs_mfa_and_the_served_credentials_change() {
     assert_eq!(now["AccessKeyId"], refreshed["access_key_id"]);
     assert_eq!(served.stop().0, Some(0));
 }
+
+/// The page in headless Chromium, as a person uses it: choose a profile that needs MFA under
+/// "Profile", type the code under "MFA code", see the profile served change; the credentials SDKs
+/// get change with it, and the browser requested nothing from another host.
+/// `scripts/test` installs Debian's chromium and playwright-core (`install_browser`).
+#[test]
+fn a_person_picks_an_mfa_profile_in_chromium_and_the_served_credentials_change() {
+    let Some(dir) = std::env::var_os("AWS_RUNAS_BROWSER_DIR") else {
+        eprintln!(
+            "SKIPPED: AWS_RUNAS_BROWSER_DIR is not set (scripts/test sets it once chromium and playwright-core are installed)"
+        );
+        return;
+    };
+    let lab = Lab::new();
+    let moto = Moto::shared();
+    let user = moto.create_user("browser-mfa");
+    let mfa = moto.create_virtual_mfa_device(user.user_name());
+    let plain = moto.create_role("browser-plain", &trust_policy(user.user_arn()));
+    let secure = moto.create_role("browser-secure", &trust_policy(user.user_arn()));
+    let env = TestEnv::new(
+        &format!(
+            "[default]\nregion = eu-central-1\n[profile user]\n[profile plain]\nsource_profile = user\nrole_arn = {plain}\n[profile secure]\nsource_profile = user\nrole_arn = {secure}\nmfa_serial = {mfa}\n"
+        ),
+        &format!(
+            "[user]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.id(),
+            user.secret()
+        ),
+    );
+    let s = Setup {
+        lab,
+        role: plain.clone(),
+        env,
+        _user: user,
+    };
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0", "plain"], 3);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let token = served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"].clone();
+    let page_url = served.exports["AWS_RUNAS_PAGE_URL"].clone();
+    let ecs_auth = format!("\r\nAuthorization: {token}");
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let before: serde_json::Value = serde_json::from_str(&body).unwrap();
+
+    let dir = std::path::PathBuf::from(dir);
+    let out = Command::new("node")
+        .arg(dir.join("page.mjs"))
+        .current_dir(&dir)
+        .env("PAGE_URL", &page_url)
+        .env("PROFILE", "secure")
+        .env("MFA_CODE", "123456")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the browser run failed: {}{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(shown["profile"], "secure", "{shown}");
+    assert_eq!(shown["role_arn"], secure.as_str(), "{shown}");
+
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let after: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_ne!(after["AccessKeyId"], before["AccessKeyId"]);
+    assert_eq!(after["AccessKeyId"], shown["access_key_id"]);
+
+    // Everything the browser asked for was on this server.
+    let origin = page_url.split("/?").next().unwrap().to_string();
+    let requested = shown["requested"].as_array().unwrap();
+    assert!(requested.len() >= 4, "{shown}");
+    for url in requested {
+        let url = url.as_str().unwrap();
+        assert!(url.starts_with(&format!("{origin}/")), "requested {url}");
+    }
+    assert_eq!(served.stop().0, Some(0));
+}
