@@ -62,3 +62,26 @@ install_moto() {
     sha256sum "$requirements" | cut -d' ' -f1 >"$stamp"
 }
 
+
+# The web page's browser test (app/tests/serve.rs): Debian's chromium, and the pinned
+# playwright-core from scripts/browser/package.json in scripts/browser/node_modules. Exports
+# AWS_RUNAS_BROWSER_DIR when both are there; the test is skipped, saying why, when it is unset.
+install_browser() {
+    local dir="$repo/scripts/browser"
+    if ! command -v chromium >/dev/null 2>&1; then
+        say "installing chromium (the web page's browser test)"
+        if ! { as_root apt-get update && as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y --no-install-recommends chromium; }; then
+            say "chromium could not be installed: the browser test will be skipped"
+            return 0
+        fi
+    fi
+    if [ ! -d "$dir/node_modules/playwright-core" ]; then
+        say "installing playwright-core (npm ci in scripts/browser)"
+        if ! (cd "$dir" && npm ci --no-audit --no-fund); then
+            say "playwright-core could not be installed: the browser test will be skipped"
+            return 0
+        fi
+    fi
+    export AWS_RUNAS_BROWSER_DIR="$dir"
+}

@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use aws_runas_domain::credentials::DEFAULT_REFRESH_WINDOW_SECS;
 use aws_runas_domain::ports::clock::Clock;
 use aws_runas_domain::ports::credential_source::{CredentialSource, CredentialSourceError};
+use aws_runas_domain::ports::prompter::{PromptError, Prompter};
 use aws_runas_domain::resolve::ResolveError;
 use aws_runas_domain::{Credentials, RoleArn, Secret};
 use aws_runas_serve_http::{Mode, ServeSettings, Server, random_token};
@@ -34,7 +35,8 @@ const ECS_PATH: &str = "/credentials";
 /// The credentials of the profiles a server is asked for, kept in memory between refreshes.
 pub struct AppSource {
     service: Arc<Service>,
-    active: Option<String>,
+    active: RwLock<Option<String>>,
+    mfa: Option<Arc<PagePrompter>>,
     entries: Mutex<HashMap<String, Arc<Entry>>>,
 }
 
@@ -60,7 +62,7 @@ impl Entry {
 impl std::fmt::Debug for AppSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppSource")
-            .field("active", &self.active)
+            .field("active", &self.active_profile())
             .finish_non_exhaustive()
     }
 }
@@ -70,9 +72,17 @@ impl AppSource {
     pub fn new(service: Arc<Service>, active: Option<String>) -> Self {
         AppSource {
             service,
-            active,
+            active: RwLock::new(active),
+            mfa: None,
             entries: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Takes MFA codes from the web page through `prompter` (which `service` must ask).
+    #[must_use]
+    pub fn with_page_prompter(mut self, prompter: Arc<PagePrompter>) -> Self {
+        self.mfa = Some(prompter);
+        self
     }
 
     /// Remembers credentials already in hand for `name`.
@@ -113,15 +123,77 @@ impl AppSource {
 #[async_trait]
 impl CredentialSource for AppSource {
     fn active_profile(&self) -> Option<String> {
-        self.active.clone()
+        self.active
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn profiles(&self) -> Vec<String> {
+        self.service
+            .profiles()
+            .profile_names()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn role_arn(&self, profile: &str) -> Option<String> {
+        let entry = self.lock().get(profile).cloned()?;
+        entry
+            .planned
+            .chain
+            .hops
+            .last()
+            .map(|h| h.role_arn.to_string())
+    }
+
+    fn set_active(&self, profile: &str) -> Result<(), CredentialSourceError> {
+        if RoleArn::looks_like_arn(profile) || self.service.profiles().profile(profile).is_none() {
+            return Err(CredentialSourceError::NotFound(Some(profile.to_string())));
+        }
+        self.entry(profile)?;
+        log::info!("now serving profile `{profile}`");
+        *self
+            .active
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(profile.to_string());
+        Ok(())
+    }
+
+    fn forget(&self, profile: Option<&str>) {
+        let Some(name) = profile
+            .map(str::to_string)
+            .or_else(|| self.active_profile())
+        else {
+            return;
+        };
+        let Some(entry) = self.lock().get(&name).cloned() else {
+            return;
+        };
+        *entry
+            .creds
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        self.service.forget(&entry.planned);
+    }
+
+    fn give_mfa_code(&self, code: Secret) -> bool {
+        match &self.mfa {
+            Some(p) => {
+                p.give(code);
+                true
+            }
+            None => false,
+        }
     }
 
     async fn credentials(
         &self,
         profile: Option<&str>,
     ) -> Result<Credentials, CredentialSourceError> {
+        let active = self.active_profile();
         let name = profile
-            .or(self.active.as_deref())
+            .or(active.as_deref())
             .ok_or(CredentialSourceError::NotFound(None))?;
         let entry = self.entry(name)?;
         if let Some(c) = entry.fresh() {
@@ -156,6 +228,56 @@ impl CredentialSource for AppSource {
                 Err(e)
             }
         }
+    }
+}
+
+/// The prompter of `serve`: an MFA question is answered with the code last typed in the web
+/// page (once), else refused as if there were no terminal, so the request that needed it gets a
+/// 401 with `X-AwsRunas-Authentication-Type: MFA` and the page asks. Other questions (passwords)
+/// are refused the same way.
+#[derive(Default)]
+pub struct PagePrompter {
+    code: Mutex<Option<Secret>>,
+}
+
+impl std::fmt::Debug for PagePrompter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PagePrompter")
+    }
+}
+
+impl PagePrompter {
+    /// Keeps `code` for the next MFA question.
+    pub fn give(&self, code: Secret) {
+        *self
+            .code
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(code);
+    }
+
+    fn take(&self, label: &str) -> Result<Secret, PromptError> {
+        if aws_runas_domain::ports::prompter::mfa_device(label).is_none() {
+            return Err(PromptError::NoTerminal);
+        }
+        self.code
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+            .ok_or(PromptError::NoTerminal)
+    }
+}
+
+impl Prompter for PagePrompter {
+    fn read_line(&self, label: &str) -> Result<String, PromptError> {
+        self.take(label).map(|s| s.expose().to_string())
+    }
+
+    fn read_secret(&self, label: &str) -> Result<Secret, PromptError> {
+        self.take(label)
+    }
+
+    fn notice(&self, message: &str) {
+        log::info!("{message}");
     }
 }
 
@@ -222,7 +344,8 @@ fn listen_addr(
 /// # Errors
 /// An unknown profile, a bad address variable, an address that cannot be listened on.
 pub fn serve(cli: &Cli, penv: &ProcessEnv, what: &ServeWhat) -> Result<ExitCode> {
-    let service = Service::load(cli, penv)?;
+    let page_prompter = Arc::new(PagePrompter::default());
+    let service = Service::load(cli, penv)?.with_prompter(page_prompter.clone());
     let (port, profile) = match what {
         ServeWhat::Ecs { port, profile } | ServeWhat::Ec2 { port, profile, .. } => {
             (*port, profile.as_deref().or_else(|| penv.named_profile()))
@@ -237,12 +360,14 @@ pub fn serve(cli: &Cli, penv: &ProcessEnv, what: &ServeWhat) -> Result<ExitCode>
     let shell = cli
         .shell
         .unwrap_or_else(|| crate::output::default_shell(penv.get("SHELL"), cfg!(windows)));
-    let settings = |mode| ServeSettings {
+    let settings = |mode, page: &Secret| ServeSettings {
         mode,
         clock: Arc::new(SystemClock),
         log_requests: true,
         header_timeout: aws_runas_serve_http::HEADER_TIMEOUT,
+        page_token: Some(page.clone()),
     };
+    let page_token: Secret;
     let (server, exports) = match what {
         ServeWhat::Ecs { .. } => {
             let (addr, path) = listen_addr(
@@ -254,12 +379,16 @@ pub fn serve(cli: &Cli, penv: &ProcessEnv, what: &ServeWhat) -> Result<ExitCode>
             let path = path.unwrap_or_else(|| ECS_PATH.to_string());
             let given = penv.secret("AWS_CONTAINER_AUTHORIZATION_TOKEN").cloned();
             let token = given.clone().unwrap_or_else(random_token);
+            page_token = token.clone();
             let server = Server::bind(
                 addr,
-                settings(Mode::Ecs {
-                    path: path.clone(),
-                    token: token.clone(),
-                }),
+                settings(
+                    Mode::Ecs {
+                        path: path.clone(),
+                        token: token.clone(),
+                    },
+                    &token,
+                ),
             )?;
             let uri = format!("http://{}{path}", server.local_addr());
             log::info!("ECS credential endpoint set to {uri}");
@@ -273,27 +402,43 @@ pub fn serve(cli: &Cli, penv: &ProcessEnv, what: &ServeWhat) -> Result<ExitCode>
             (server, exports)
         }
         ServeWhat::Ec2 { imdsv1, .. } => {
+            page_token = random_token();
             let (addr, _) = listen_addr(
                 port,
                 penv.get("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
                 "AWS_EC2_METADATA_SERVICE_ENDPOINT",
                 DEFAULT_EC2_PORT,
             )?;
-            let server = Server::bind(addr, settings(Mode::Ec2 { imdsv1: *imdsv1 }))?;
+            let server = Server::bind(addr, settings(Mode::Ec2 { imdsv1: *imdsv1 }, &page_token))?;
             let uri = format!("http://{}/", server.local_addr());
             log::info!("EC2 metadata endpoint set to {uri}");
             (server, vec![("AWS_EC2_METADATA_SERVICE_ENDPOINT", uri)])
         }
     };
+    // The page's address carries its token: it goes to stdout with the other secrets printed
+    // there, never to the log.
+    let mut exports = exports;
+    exports.push((
+        "AWS_RUNAS_PAGE_URL",
+        format!(
+            "http://{}/?token={}",
+            server.local_addr(),
+            page_token.expose()
+        ),
+    ));
     print_stdout(&crate::output::shell_lines(shell, &exports, &[]).map_err(|e| anyhow!(e))?)?;
+    log::info!(
+        "web page: open the address in AWS_RUNAS_PAGE_URL (http://{}/?token=…)",
+        server.local_addr()
+    );
     match profile {
         Some(p) => log::info!("serving profile `{p}`; press Ctrl-C to stop"),
         None => log::info!("no profile given: requests must name one; press Ctrl-C to stop"),
     }
-    let source = Arc::new(AppSource::new(
-        Arc::new(service),
-        profile.map(str::to_string),
-    ));
+    let source = Arc::new(
+        AppSource::new(Arc::new(service), profile.map(str::to_string))
+            .with_page_prompter(page_prompter),
+    );
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -364,6 +509,7 @@ pub fn run_with_endpoint(
             clock: Arc::new(SystemClock),
             log_requests: false,
             header_timeout: aws_runas_serve_http::HEADER_TIMEOUT,
+            page_token: None,
         },
     )?;
     let uri = format!("http://{}{ECS_PATH}", server.local_addr());

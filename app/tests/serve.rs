@@ -552,3 +552,242 @@ fn static_keys_only_with_dash_e_or_its_variable() {
         assert_eq!(words[1], "none", "{}", run.stdout);
     }
 }
+
+/// The web page's requests as the page makes them: the cookie from `GET /?token=…`, our own
+/// `Origin`. Picking a profile that needs MFA gets a 401 saying so; the code typed in the page
+/// reaches the refresh, and the credentials served change.
+#[test]
+fn the_page_picks_a_profile_that_needs_mfa_and_the_served_credentials_change() {
+    let lab = Lab::new();
+    let moto = Moto::shared();
+    let user = moto.create_user("page-mfa");
+    let mfa = moto.create_virtual_mfa_device(user.user_name());
+    let plain = moto.create_role("page-plain", &trust_policy(user.user_arn()));
+    let secure = moto.create_role("page-secure", &trust_policy(user.user_arn()));
+    let env = TestEnv::new(
+        &format!(
+            "[default]\nregion = eu-central-1\n[profile user]\n[profile plain]\nsource_profile = user\nrole_arn = {plain}\n[profile secure]\nsource_profile = user\nrole_arn = {secure}\nmfa_serial = {mfa}\n"
+        ),
+        &format!(
+            "[user]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.id(),
+            user.secret()
+        ),
+    );
+    let s = Setup {
+        lab,
+        role: plain.clone(),
+        env,
+        _user: user,
+    };
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0", "plain"], 3);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let token = served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"].clone();
+    let base = uri.strip_suffix("/credentials").unwrap().to_string();
+    let host = base.strip_prefix("http://").unwrap().to_string();
+    let ecs_auth = format!("\r\nAuthorization: {token}");
+
+    // The page itself, then the cookie its address with the token sets.
+    let (status, body) = get(&format!("{base}/"), "");
+    assert_eq!(status, 200);
+    assert!(body.contains(">Profile<") && body.contains(">MFA code<"));
+    let page_url = served.exports["AWS_RUNAS_PAGE_URL"].clone();
+    assert_eq!(page_url, format!("{base}/?token={token}"));
+    let (status, head, _) = request(&page_url, "GET", "", b"");
+    assert_eq!(status, 303, "{head}");
+    let cookie_value = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().to_string())
+        })
+        .unwrap();
+    let cookie = format!("\r\nCookie: {}", cookie_value.split(';').next().unwrap());
+    let page = format!("{cookie}\r\nOrigin: http://{host}");
+
+    let (status, body) = get(&format!("{base}/profiles"), &cookie);
+    assert_eq!(status, 200, "{body}");
+    let list: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let names: Vec<&str> = list["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        names.contains(&"plain") && names.contains(&"secure"),
+        "{body}"
+    );
+    assert_eq!(list["active"], "plain");
+
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let before: serde_json::Value = serde_json::from_str(&body).unwrap();
+
+    // A foreign site, or a rebound name, changes nothing.
+    let calls = s.lab.proxy.count("AssumeRole");
+    let (status, _, body) = request(
+        &format!("{base}/profile"),
+        "POST",
+        &format!("{cookie}\r\nOrigin: http://evil.example\r\nContent-Length: 6"),
+        b"secure",
+    );
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = request(
+        &format!("{base}/profile"),
+        "POST",
+        &format!("{cookie}\r\nHost: evil.example\r\nContent-Length: 6"),
+        b"secure",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(s.lab.proxy.count("AssumeRole"), calls);
+    let (status, body) = get(&format!("{base}/status"), &cookie);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"profile\":\"plain\""), "{body}");
+
+    // Picking `secure`: the server says an MFA code is needed.
+    let (status, head, body) = request(
+        &format!("{base}/profile"),
+        "POST",
+        &format!("{page}\r\nContent-Length: 6"),
+        b"secure",
+    );
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-awsrunas-authentication-type: mfa"),
+        "{head}"
+    );
+    // The code typed in the page reaches the refresh.
+    let (status, _, body) = request(
+        &format!("{base}/mfa"),
+        "POST",
+        &format!("{page}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10"),
+        b"mfa=123456",
+    );
+    assert_eq!(status, 200, "{body}");
+    let shown: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(shown["profile"], "secure");
+    assert_eq!(shown["role_arn"], secure.as_str());
+    assert!(!body.contains("SecretAccessKey"), "{body}");
+
+    // What SDKs are served changed to the role picked in the page.
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let after: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_ne!(after["AccessKeyId"], before["AccessKeyId"]);
+    assert_eq!(after["AccessKeyId"], shown["access_key_id"]);
+    let who = botocore(
+        &s,
+        &[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.as_str()),
+        ],
+    );
+    assert!(
+        who["arn"].as_str().unwrap().contains(role_name(&secure)),
+        "{who}"
+    );
+
+    // Refresh now drops the role credentials served and fetches new ones (the MFA session
+    // of `secure` is kept, as `-r` keeps it, so no new code is asked).
+    let (status, _, body) = request(
+        &format!("{base}/refresh"),
+        "POST",
+        &format!("{page}\r\nContent-Length: 0"),
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    let refreshed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(refreshed["profile"], "secure");
+    assert_ne!(refreshed["access_key_id"], after["AccessKeyId"]);
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let now: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(now["AccessKeyId"], refreshed["access_key_id"]);
+    assert_eq!(served.stop().0, Some(0));
+}
+
+/// The page in headless Chromium, as a person uses it: choose a profile that needs MFA under
+/// "Profile", type the code under "MFA code", see the profile served change; the credentials SDKs
+/// get change with it, and the browser requested nothing from another host.
+/// `scripts/test` installs Debian's chromium and playwright-core (`install_browser`).
+#[test]
+fn a_person_picks_an_mfa_profile_in_chromium_and_the_served_credentials_change() {
+    // The test harness's own setting, like AWS_RUNAS_MOTO_PYTHON.
+    #[allow(clippy::disallowed_methods)]
+    let dir = std::env::var_os("AWS_RUNAS_BROWSER_DIR");
+    let Some(dir) = dir else {
+        eprintln!(
+            "SKIPPED: AWS_RUNAS_BROWSER_DIR is not set (scripts/test sets it once chromium and playwright-core are installed)"
+        );
+        return;
+    };
+    let lab = Lab::new();
+    let moto = Moto::shared();
+    let user = moto.create_user("browser-mfa");
+    let mfa = moto.create_virtual_mfa_device(user.user_name());
+    let plain = moto.create_role("browser-plain", &trust_policy(user.user_arn()));
+    let secure = moto.create_role("browser-secure", &trust_policy(user.user_arn()));
+    let env = TestEnv::new(
+        &format!(
+            "[default]\nregion = eu-central-1\n[profile user]\n[profile plain]\nsource_profile = user\nrole_arn = {plain}\n[profile secure]\nsource_profile = user\nrole_arn = {secure}\nmfa_serial = {mfa}\n"
+        ),
+        &format!(
+            "[user]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.id(),
+            user.secret()
+        ),
+    );
+    let s = Setup {
+        lab,
+        role: plain.clone(),
+        env,
+        _user: user,
+    };
+    let mut served = Served::start(&s, &["serve", "ecs", "-p", "0", "plain"], 3);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let token = served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"].clone();
+    let page_url = served.exports["AWS_RUNAS_PAGE_URL"].clone();
+    let ecs_auth = format!("\r\nAuthorization: {token}");
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let before: serde_json::Value = serde_json::from_str(&body).unwrap();
+
+    let dir = std::path::PathBuf::from(dir);
+    let out = Command::new("node")
+        .arg(dir.join("page.mjs"))
+        .current_dir(&dir)
+        .env("PAGE_URL", &page_url)
+        .env("PROFILE", "secure")
+        .env("MFA_CODE", "123456")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the browser run failed: {}{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(shown["profile"], "secure", "{shown}");
+    assert_eq!(shown["role_arn"], secure.as_str(), "{shown}");
+
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let after: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_ne!(after["AccessKeyId"], before["AccessKeyId"]);
+    assert_eq!(after["AccessKeyId"], shown["access_key_id"]);
+
+    // Everything the browser asked for was on this server.
+    let origin = page_url.split("/?").next().unwrap().to_string();
+    let requested = shown["requested"].as_array().unwrap();
+    assert!(requested.len() >= 4, "{shown}");
+    for url in requested {
+        let url = url.as_str().unwrap();
+        assert!(url.starts_with(&format!("{origin}/")), "requested {url}");
+    }
+    assert_eq!(served.stop().0, Some(0));
+}

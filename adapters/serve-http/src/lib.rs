@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 mod imds;
+mod page;
 mod routes;
 
 use aws_runas_domain::Secret;
@@ -57,6 +58,9 @@ pub struct ServeSettings {
     /// How long a client may take to send its request head ([`HEADER_TIMEOUT`] unless a test
     /// wants it shorter).
     pub header_timeout: Duration,
+    /// The token that lets a browser into the web page (`GET /?token=…` sets it as a cookie);
+    /// `None`: no page (a wrapped command's endpoint).
+    pub page_token: Option<Secret>,
 }
 
 impl std::fmt::Debug for ServeSettings {
@@ -66,6 +70,7 @@ impl std::fmt::Debug for ServeSettings {
             .field("mode", &self.mode)
             .field("log_requests", &self.log_requests)
             .field("header_timeout", &self.header_timeout)
+            .field("page", &self.page_token.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -22,7 +22,7 @@ const CREDENTIALS_PREFIX: &str = "/latest/meta-data/iam/security-credentials/";
 /// The expiry shown for long-term keys, which have none: SDKs then ask again within the hour.
 const LONG_TERM_SHOWN_SECS: i64 = 3600;
 
-type Answer = Response<Full<Bytes>>;
+pub(crate) type Answer = Response<Full<Bytes>>;
 
 /// What every request handler shares.
 pub(crate) struct State {
@@ -68,6 +68,22 @@ impl State {
             );
         }
         let (parts, body) = req.into_parts();
+        if let Some(token) = &self.settings.page_token
+            && crate::page::is_page_path(parts.uri.path())
+        {
+            let limit = usize::try_from(MAX_BODY_BYTES).unwrap_or(usize::MAX);
+            let body = match Limited::new(body, limit).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => {
+                    return error(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "request bodies are limited to 64 KiB",
+                    );
+                }
+            };
+            return crate::page::answer(self.source.as_ref(), self.addr, token, &parts, &body)
+                .await;
+        }
         if let Some(refused) = refuse_large_body(&parts.headers, body).await {
             return refused;
         }
@@ -258,7 +274,7 @@ async fn refuse_large_body(headers: &hyper::HeaderMap, body: Incoming) -> Option
     None
 }
 
-fn source_error(e: &CredentialSourceError) -> Answer {
+pub(crate) fn source_error(e: &CredentialSourceError) -> Answer {
     match e {
         CredentialSourceError::NotFound(_) => error(StatusCode::NOT_FOUND, &e.to_string()),
         CredentialSourceError::NeedsMfa { .. } => {
@@ -271,15 +287,15 @@ fn source_error(e: &CredentialSourceError) -> Answer {
     }
 }
 
-fn quoted(s: &str) -> String {
+pub(crate) fn quoted(s: &str) -> String {
     serde_json::Value::from(s).to_string()
 }
 
-fn error(status: StatusCode, message: &str) -> Answer {
+pub(crate) fn error(status: StatusCode, message: &str) -> Answer {
     json(status, format!("{{\"error\":{}}}", quoted(message)))
 }
 
-fn json(status: StatusCode, body: String) -> Answer {
+pub(crate) fn json(status: StatusCode, body: String) -> Answer {
     respond(status, "application/json", body)
 }
 
@@ -287,7 +303,7 @@ fn text(status: StatusCode, body: String) -> Answer {
     respond(status, "text/plain; charset=utf-8", body)
 }
 
-fn respond(status: StatusCode, content_type: &'static str, body: String) -> Answer {
+pub(crate) fn respond(status: StatusCode, content_type: &'static str, body: String) -> Answer {
     let mut r = Response::new(Full::new(Bytes::from(body)));
     *r.status_mut() = status;
     let h = r.headers_mut();

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 const TOKEN: &str = "test-token-0123456789";
+const PAGE_TOKEN: &str = "page-token-9876543210";
 
 /// Answers `dev` and `other` with keys named after them, `mfa` with NeedsMfa, anything else with
 /// NotFound; counts the calls.
@@ -25,6 +26,10 @@ struct Fake {
 impl CredentialSource for Fake {
     fn active_profile(&self) -> Option<String> {
         Some("dev".into())
+    }
+
+    fn profiles(&self) -> Vec<String> {
+        vec!["other".into(), "dev".into()]
     }
 
     async fn credentials(
@@ -68,11 +73,16 @@ impl Running {
     }
 
     fn start_with(mode: Mode, header_timeout: Duration) -> Running {
+        Running::start_full(mode, header_timeout, true)
+    }
+
+    fn start_full(mode: Mode, header_timeout: Duration, page: bool) -> Running {
         let settings = ServeSettings {
             mode,
             clock: Arc::new(FixedClock(Timestamp::from_unix(1_700_000_000))),
             log_requests: false,
             header_timeout,
+            page_token: page.then(|| Secret::new(PAGE_TOKEN.to_string())),
         };
         let server = Server::bind("127.0.0.1:0".parse().unwrap(), settings).unwrap();
         let addr = server.local_addr();
@@ -227,7 +237,7 @@ fn ecs_names_an_unknown_profile_and_signals_mfa() {
     );
     assert!(body.contains("MFA"), "{body}");
     for path in [
-        "/",
+        "/nope",
         "/credentialsX",
         "/credentials/a/b",
         "/latest/api/token",
@@ -417,4 +427,226 @@ fn imdsv1_only_when_allowed() {
     assert_eq!(json(&body)["AccessKeyId"], "ASIADEV");
     // A token, when given, must still be live.
     assert_eq!(s.get(CREDS, "\r\nX-aws-ec2-metadata-token: forged").0, 401);
+}
+
+// ---- the web page ----
+
+fn cookie() -> String {
+    format!("\r\nCookie: aws_runas_page={PAGE_TOKEN}")
+}
+
+/// Every `src=`, `href=` and `url(` value of the page.
+fn references(html: &str) -> Vec<String> {
+    let mut out = vec![];
+    for marker in ["src=", "href=", "url(", "@import"] {
+        for (i, _) in html.match_indices(marker) {
+            let rest = html[i + marker.len()..].trim_start_matches(['"', '\'', ' ']);
+            let end = rest
+                .find(|c: char| c == '"' || c == '\'' || c == ')' || c.is_whitespace() || c == '>')
+                .unwrap_or(rest.len());
+            out.push(rest[..end].to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn the_page_is_served_with_its_controls_and_loads_nothing_from_another_host() {
+    let s = ecs();
+    let (status, head, body) = s.get("/", "");
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/html")
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-security-policy: default-src 'none'")
+    );
+    for label in [">Profile<", ">MFA code<", ">Refresh now<"] {
+        assert!(body.contains(label), "the page lacks {label}");
+    }
+    assert!(body.contains("X-AwsRunas-Authentication-Type"));
+    for r in references(&body) {
+        assert!(
+            !r.contains("//") && !r.contains(':'),
+            "the page refers to another host: {r}"
+        );
+    }
+    assert!(!body.contains("http://") && !body.contains("https://"));
+    // Self-check of the scanner: it finds a reference to another host.
+    assert_eq!(
+        references("<img src=\"https://cdn.example/x.png\">"),
+        ["https://cdn.example/x.png"]
+    );
+}
+
+#[test]
+fn a_server_without_a_page_token_has_no_page() {
+    let s = Running::start_full(
+        Mode::Ecs {
+            path: "/credentials".into(),
+            token: Secret::new(TOKEN),
+        },
+        Duration::from_secs(5),
+        false,
+    );
+    for path in ["/", "/status", "/profiles"] {
+        assert_eq!(s.get(path, &cookie()).0, 404, "{path}");
+    }
+    let (status, _, _) = s.send(&format!("POST /refresh HTTP/1.1{}", cookie()), b"");
+    assert_eq!(status, 404);
+    assert_eq!(s.get("/credentials", &auth()).0, 200);
+}
+
+#[test]
+fn the_ec2_server_has_the_page_too() {
+    let s = Running::start(Mode::Ec2 { imdsv1: false });
+    let (status, _, body) = s.get("/", "");
+    assert_eq!(status, 200);
+    assert!(body.contains(">Profile<"));
+    let (status, _, body) = s.get("/status", &cookie());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["access_key_id"], "ASIADEV");
+}
+
+#[test]
+fn the_token_in_the_address_sets_the_cookie_the_page_requests_need() {
+    let s = ecs();
+    let (status, head, _) = s.get(&format!("/?token={PAGE_TOKEN}"), "");
+    assert_eq!(status, 303, "{head}");
+    let h = head.to_ascii_lowercase();
+    assert!(
+        h.contains(&format!("set-cookie: aws_runas_page={PAGE_TOKEN}")),
+        "{head}"
+    );
+    assert!(
+        h.contains("httponly") && h.contains("samesite=strict"),
+        "{head}"
+    );
+    assert!(h.contains("location: /"), "{head}");
+    let (status, head, _) = s.get("/?token=wrong", "");
+    assert_eq!(status, 401, "{head}");
+    assert!(!head.to_ascii_lowercase().contains("set-cookie"));
+    // Without the cookie (or with a wrong one) the page's requests are refused.
+    for extra in [
+        String::new(),
+        "\r\nCookie: aws_runas_page=wrong".to_string(),
+    ] {
+        let (status, _, body) = s.get("/status", &extra);
+        assert_eq!(status, 401, "{body}");
+        assert!(!body.contains("ASIA"));
+    }
+}
+
+#[test]
+fn the_page_lists_profiles_and_shows_what_is_served() {
+    let s = ecs();
+    let (status, _, body) = s.get("/profiles", &cookie());
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["profiles"], serde_json::json!(["dev", "other"]));
+    assert_eq!(v["active"], "dev");
+    let (status, _, body) = s.get("/status", &cookie());
+    assert_eq!(status, 200, "{body}");
+    let v = json(&body);
+    assert_eq!(v["profile"], "dev");
+    assert_eq!(v["access_key_id"], "ASIADEV");
+    assert_eq!(
+        v["expiration"],
+        Timestamp::from_unix(1_800_000_000).to_rfc3339()
+    );
+    assert!(
+        !body.contains("secret-of-dev"),
+        "no secret in the page's view: {body}"
+    );
+    // The ECS token in Authorization works too (scripts).
+    let (status, _, _) = s.get("/status", &format!("\r\nAuthorization: {PAGE_TOKEN}"));
+    assert_eq!(status, 200);
+}
+
+fn post(s: &Running, path: &str, extra: &str, body: &[u8]) -> (u16, String, String) {
+    s.send(
+        &format!(
+            "POST {path} HTTP/1.1\r\nContent-Length: {}{extra}",
+            body.len()
+        ),
+        body,
+    )
+}
+
+#[test]
+fn state_changes_need_our_host_and_origin() {
+    let s = ecs();
+    let ours = format!("http://{}", s.addr);
+    let (status, _, body) = post(
+        &s,
+        "/refresh",
+        &format!("{}\r\nOrigin: {ours}", cookie()),
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["access_key_id"], "ASIADEV");
+    for origin in [
+        "http://evil.example",
+        "null",
+        &format!("https://{}", s.addr),
+    ] {
+        let (status, _, body) = post(
+            &s,
+            "/refresh",
+            &format!("{}\r\nOrigin: {origin}", cookie()),
+            b"",
+        );
+        assert_eq!(status, 403, "{origin}: {body}");
+        assert!(body.contains("Origin"), "{body}");
+    }
+    let port = s.addr.port();
+    for host in [
+        format!("evil.example:{port}"),
+        format!("127.0.0.2:{port}"),
+        "127.0.0.1:1".to_string(),
+    ] {
+        let (status, _, body) = post(
+            &s,
+            "/refresh",
+            &format!("{}\r\nHost: {host}", cookie()),
+            b"",
+        );
+        assert_eq!(status, 403, "{host}: {body}");
+        assert!(body.contains("Host"), "{body}");
+    }
+    let (status, _, _) = post(
+        &s,
+        "/refresh",
+        &format!("{}\r\nHost: localhost:{port}", cookie()),
+        b"",
+    );
+    assert_eq!(status, 200);
+    // GET is not how state changes.
+    let (status, _, _) = s.get("/refresh", &cookie());
+    assert_eq!(status, 405);
+    // And without the cookie, even from our own origin, nothing changes.
+    let (status, _, _) = post(&s, "/refresh", &format!("\r\nOrigin: {ours}"), b"");
+    assert_eq!(status, 401);
+}
+
+#[test]
+fn picking_a_profile_and_giving_a_code_report_what_the_source_says() {
+    let s = ecs();
+    // This fake cannot switch profiles or take codes: the page is told so.
+    let (status, _, body) = post(&s, "/profile", &cookie(), b"nope");
+    assert_eq!(status, 404, "{body}");
+    assert!(body.contains("nope"), "{body}");
+    let (status, _, body) = post(&s, "/mfa", &cookie(), b"mfa=123456");
+    assert_eq!(status, 409, "{body}");
+    for bad in [&b"mfa="[..], b"mfa=12 34", b"mfa=12345678901234567"] {
+        let (status, _, _) = post(&s, "/mfa", &cookie(), bad);
+        assert_eq!(status, 400, "{}", String::from_utf8_lossy(bad));
+    }
+    let (status, _, _) = post(&s, "/profile", &cookie(), b"  ");
+    assert_eq!(status, 400);
+    let big = vec![b'a'; 1024 * 1024];
+    let (status, _, _) = post(&s, "/profile", &cookie(), &big);
+    assert_eq!(status, 413);
 }

@@ -29,6 +29,39 @@ pub trait CredentialSource: Send + Sync + std::fmt::Debug {
         &self,
         profile: Option<&str>,
     ) -> Result<Credentials, CredentialSourceError>;
+
+    /// The profiles a person may pick in the web page (empty: the page offers none).
+    fn profiles(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// The role `profile` assumes, when it assumes one (shown in the web page).
+    fn role_arn(&self, profile: &str) -> Option<String> {
+        let _ = profile;
+        None
+    }
+
+    /// Makes `profile` the active one (the web page's "Profile" control).
+    ///
+    /// # Errors
+    /// [`CredentialSourceError::NotFound`] for a profile that is not configured, or when this
+    /// source cannot switch.
+    fn set_active(&self, profile: &str) -> Result<(), CredentialSourceError> {
+        Err(CredentialSourceError::NotFound(Some(profile.to_string())))
+    }
+
+    /// Drops the credentials kept for `profile` (the active one when `None`), so the next
+    /// request refreshes them ("Refresh now").
+    fn forget(&self, profile: Option<&str>) {
+        let _ = profile;
+    }
+
+    /// Hands over an MFA code typed in the web page, for the next refresh that asks for one.
+    /// Returns false when this source takes no codes.
+    fn give_mfa_code(&self, code: crate::Secret) -> bool {
+        drop(code);
+        false
+    }
 }
 
 /// Why a [`CredentialSource`] has no credentials to give.
