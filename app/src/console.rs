@@ -10,7 +10,7 @@
 use crate::cli::Cli;
 use crate::env::ProcessEnv;
 use crate::service::{Planned, Service};
-use crate::wire::{NothingToDo, new_runtime, print_stdout};
+use crate::wire::{new_runtime, print_stdout, subcommand_profile};
 use anyhow::{Context as _, Result, anyhow, bail};
 use aws_runas_domain::chain::Base;
 use aws_runas_domain::duration::{format_go_duration, parse_go_duration};
@@ -256,11 +256,7 @@ fn partition(planned: &Planned, region: Option<&str>) -> String {
 /// # Errors
 /// A bad flag, an unknown partition, a credential or sign-in failure, no browser.
 pub fn run(cli: &Cli, penv: &ProcessEnv, args: &ConsoleArgs) -> Result<ExitCode> {
-    let name = args
-        .profile
-        .clone()
-        .or_else(|| penv.named_profile().map(str::to_string))
-        .ok_or(NothingToDo)?;
+    let name = subcommand_profile(args.profile.as_deref(), penv)?;
     let duration = args
         .duration
         .as_deref()

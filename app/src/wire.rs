@@ -257,7 +257,7 @@ pub fn choose_profile(
 }
 
 /// The profile of a subcommand: its argument, else `AWS_PROFILE` / `AWS_DEFAULT_PROFILE`.
-fn subcommand_profile(profile: Option<&str>, penv: &ProcessEnv) -> Result<String> {
+pub(crate) fn subcommand_profile(profile: Option<&str>, penv: &ProcessEnv) -> Result<String> {
     Ok(profile
         .or_else(|| penv.named_profile())
         .ok_or(NothingToDo)?
