@@ -7,7 +7,6 @@ use aws_runas_domain::ports::prompter::{PromptError, Prompter, mfa_question};
 use aws_runas_prompt_ykman::{YkmanError, YkmanPrompter, YkmanSettings};
 use std::ffi::OsString;
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,15 +41,25 @@ impl Fake {
     fn new(body: &str) -> Fake {
         let dir = tempfile::tempdir().unwrap();
         let program = dir.path().join("ykman");
-        fs::write(
-            &program,
-            format!(
-                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}/args'\n{body}\n",
-                dir.path().display()
-            ),
-        )
-        .unwrap();
-        fs::set_permissions(&program, fs::Permissions::from_mode(0o755)).unwrap();
+        // Written by another process: a file this test process held open for writing would be
+        // inherited by a program another test thread forks at that moment, and executing the
+        // fake would then fail with "Text file busy" (ETXTBSY).
+        let script = format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}/args'\n{body}\n",
+            dir.path().display()
+        );
+        let mut writer = std::process::Command::new("sh")
+            .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+            .arg(&program)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut writer.stdin.take().unwrap(), script.as_bytes()).unwrap();
+        assert!(
+            writer.wait().unwrap().success(),
+            "writing {}",
+            program.display()
+        );
         Fake { dir }
     }
 
