@@ -4,6 +4,7 @@
 
 mod http;
 mod moto;
+mod program;
 mod proxy;
 mod signin;
 mod sso;
@@ -12,6 +13,7 @@ mod test_env;
 pub use moto::{
     ACCOUNT_ID, AccessKey, Moto, MotoClient, QueryError, moto_python, trust_policy, unique_name,
 };
+pub use program::write_program;
 pub use proxy::{Exchange, RecordingProxy};
 pub use signin::{SigninEmulator, SigninRequest};
 pub use sso::{ACCOUNTS as SSO_ACCOUNTS, DeviceUser, SsoCalls, SsoEmulator};

@@ -6,7 +6,6 @@ use crate::support::{Lab, Run, assert_no_secret_leaks, assert_one_line_error, ru
 use aws_runas_tests::{AccessKey, Moto, SigninEmulator, TestEnv, trust_policy};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
 
 struct Setup {
     lab: Lab,
@@ -277,15 +276,13 @@ fn the_browser_variable_opens_the_url() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("opened");
     let script = dir.path().join("fake-browser");
-    std::fs::write(
+    aws_runas_tests::write_program(
         &script,
-        format!(
+        &format!(
             "#!/bin/sh\nprintf '%s' \"$1\" > '{}.tmp' && mv '{0}.tmp' '{0}'\n",
             record.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let browser = script.display().to_string();
     let run = s.run(&["admin"], &[("BROWSER", &browser)]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -4,7 +4,6 @@
 
 use crate::support::{Lab, Run, assert_one_line_error, runas};
 use aws_runas_tests::{AccessKey, Moto, TestEnv};
-use std::os::unix::fs::PermissionsExt;
 
 /// moto's password for an account's registry.
 fn moto_password(account: &str) -> String {
@@ -45,8 +44,7 @@ impl Setup {
             "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{d}/{name}.argv'\necho --- >> '{d}/{name}.argv'\ncat >> '{d}/{name}.stdin'\necho --- >> '{d}/{name}.stdin'\nenv >> '{d}/{name}.env'\nexit {status}\n"
         );
         let path = self.bin.path().join(name);
-        std::fs::write(&path, script).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        aws_runas_tests::write_program(&path, &script);
     }
 
     fn record(&self, name: &str, what: &str) -> String {

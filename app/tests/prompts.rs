@@ -4,7 +4,6 @@
 use crate::support::{Lab, assert_one_line_error, runas};
 use aws_runas_tests::{AccessKey, Moto, TestEnv, trust_policy};
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
 struct Setup {
@@ -41,15 +40,13 @@ fn setup() -> Setup {
 /// `answer` and exits with `status`; returns a `PATH` with `dir` first.
 fn fake(dir: &Path, name: &str, answer: &str, status: i32) -> String {
     let program = dir.join(name);
-    fs::write(
+    aws_runas_tests::write_program(
         &program,
-        format!(
+        &format!(
             "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}/{name}.args'\nprintf '%s\\n' '{answer}'\nexit {status}\n",
             dir.display()
         ),
-    )
-    .unwrap();
-    fs::set_permissions(&program, fs::Permissions::from_mode(0o755)).unwrap();
+    );
     #[allow(clippy::disallowed_methods)] // the child needs sh, printf and setsid
     let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".to_string());
     format!("{}:{path}", dir.display())

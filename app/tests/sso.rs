@@ -362,9 +362,7 @@ fn browser_script(env: &TestEnv, tamper: bool) -> PathBuf {
          \x20   pass\n",
         tamper = if tamper { "True" } else { "False" }
     );
-    std::fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    aws_runas_tests::write_program(&path, &script);
     path
 }
 

@@ -4,7 +4,6 @@
 
 use aws_runas_browser_system::SystemBrowser;
 use aws_runas_domain::ports::browser::BrowserOpener;
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 #[test]
@@ -12,12 +11,10 @@ fn the_platform_opener_gets_the_url() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("opened");
     let script = dir.path().join("xdg-open");
-    std::fs::write(
+    aws_runas_tests::write_program(
         &script,
-        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", record.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        &format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", record.display()),
+    );
     let path = format!("{}:/usr/bin:/bin", dir.path().display());
     let browser = SystemBrowser::new(Some(path.into()));
     let url = "http://127.0.0.1:8400/authorize?client_id=x&state=y";
@@ -47,15 +44,13 @@ fn browser_variable_comes_first_with_its_placeholder() {
     let dir = tempfile::tempdir().unwrap();
     let record = dir.path().join("opened");
     let script = dir.path().join("my-browser");
-    std::fs::write(
+    aws_runas_tests::write_program(
         &script,
-        format!(
+        &format!(
             "#!/bin/sh\nprintf '%s|%s' \"$1\" \"$2\" > '{}'\n",
             record.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     // No xdg-open on this PATH: only $BROWSER can succeed. The first entry does not exist.
     let path = format!("{}:/usr/bin:/bin", dir.path().display());
     let browser = SystemBrowser::new(Some(path.into()))

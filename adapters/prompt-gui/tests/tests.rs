@@ -6,7 +6,6 @@ use aws_runas_domain::ports::prompter::{PromptError, Prompter};
 use aws_runas_prompt_gui::{Dialog, DialogError, DialogPrompter, DialogSettings};
 use std::ffi::OsString;
 use std::fs;
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 
 /// A directory holding one fake dialog program and what it recorded.
@@ -22,9 +21,9 @@ impl Fake {
         let program = dir.path().join(name);
         let d = dir.path().display();
         fs::write(dir.path().join("answer"), answer).unwrap();
-        fs::write(
+        aws_runas_tests::write_program(
             &program,
-            format!(
+            &format!(
                 "#!/bin/sh\n\
                  printf '%s\\n' \"$@\" > '{d}/args'\n\
                  printf '%s' \"$AWS_RUNAS_PROMPT_TEXT\" > '{d}/text'\n\
@@ -33,9 +32,7 @@ impl Fake {
                  printf '%s\\n' '{error}' >&2\n\
                  exit {status}\n"
             ),
-        )
-        .unwrap();
-        fs::set_permissions(&program, fs::Permissions::from_mode(0o755)).unwrap();
+        );
         Fake { dir, program }
     }
 

@@ -41,25 +41,11 @@ impl Fake {
     fn new(body: &str) -> Fake {
         let dir = tempfile::tempdir().unwrap();
         let program = dir.path().join("ykman");
-        // Written by another process: a file this test process held open for writing would be
-        // inherited by a program another test thread forks at that moment, and executing the
-        // fake would then fail with "Text file busy" (ETXTBSY).
         let script = format!(
             "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}/args'\n{body}\n",
             dir.path().display()
         );
-        let mut writer = std::process::Command::new("sh")
-            .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
-            .arg(&program)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut writer.stdin.take().unwrap(), script.as_bytes()).unwrap();
-        assert!(
-            writer.wait().unwrap().success(),
-            "writing {}",
-            program.display()
-        );
+        aws_runas_tests::write_program(&program, &script);
         Fake { dir }
     }
 
