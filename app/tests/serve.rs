@@ -1056,3 +1056,75 @@ fn a_person_signs_in_to_the_idp_in_chromium_and_the_role_is_served() {
     assert_eq!(now["AccessKeyId"], shown["access_key_id"]);
     assert_eq!(served.stop().0, Some(0));
 }
+
+/// `serve ec2`'s bad inputs: a forged token, a token used after its TTL, a foreign `Host`, and
+/// the page's requests from another site; its own `Host` and `Origin` are accepted.
+#[test]
+fn serve_ec2_refuses_forged_and_expired_tokens_and_foreign_hosts_and_origins() {
+    let s = setup();
+    let mut served = Served::start(&s, &["serve", "ec2", "-p", "0", "admin"], 2);
+    let endpoint = served.exports["AWS_EC2_METADATA_SERVICE_ENDPOINT"].clone();
+    let host = endpoint
+        .strip_prefix("http://")
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let creds = format!("{endpoint}latest/meta-data/iam/security-credentials/admin");
+    let token_for = |ttl: u32| {
+        let (status, _, token) = request(
+            &format!("{endpoint}latest/api/token"),
+            "PUT",
+            &format!("\r\nX-aws-ec2-metadata-token-ttl-seconds: {ttl}\r\nContent-Length: 0"),
+            b"",
+        );
+        assert_eq!(status, 200, "{token}");
+        token
+    };
+    let token = token_for(600);
+    let (status, body) = get(&creds, &format!("\r\nX-aws-ec2-metadata-token: {token}"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("SecretAccessKey"));
+
+    let forged = "f".repeat(token.len());
+    let (status, body) = get(&creds, &format!("\r\nX-aws-ec2-metadata-token: {forged}"));
+    assert_eq!(status, 401, "{body}");
+    assert!(!body.contains("SecretAccessKey"));
+
+    let short = token_for(1);
+    std::thread::sleep(Duration::from_millis(2100));
+    let (status, body) = get(&creds, &format!("\r\nX-aws-ec2-metadata-token: {short}"));
+    assert_eq!(status, 401, "a token past its TTL: {body}");
+    assert!(!body.contains("SecretAccessKey"));
+
+    let (status, _, body) = request(
+        &creds,
+        "GET",
+        &format!("\r\nX-aws-ec2-metadata-token: {token}\r\nHost: attacker.example"),
+        b"",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains("SecretAccessKey"));
+
+    // The page: another site's Origin or a rebound name changes nothing; our own does.
+    let cookie = page_cookie(&served);
+    for headers in [
+        format!("{cookie}\r\nOrigin: http://evil.example\r\nContent-Length: 4"),
+        format!("{cookie}\r\nHost: evil.example\r\nContent-Length: 4"),
+    ] {
+        let (status, _, body) =
+            request(&format!("http://{host}/profile"), "POST", &headers, b"user");
+        assert_eq!(status, 403, "{body}");
+    }
+    let (status, body) = get(&format!("http://{host}/status"), &cookie);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"profile\":\"admin\""), "{body}");
+    let (status, _, body) = request(
+        &format!("http://{host}/profile"),
+        "POST",
+        &format!("{cookie}\r\nOrigin: http://{host}\r\nContent-Length: 4"),
+        b"user",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"profile\":\"user\""), "{body}");
+    assert_eq!(served.stop().0, Some(0));
+}
