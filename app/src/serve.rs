@@ -108,7 +108,10 @@ impl AppSource {
         if !RoleArn::looks_like_arn(name) && self.service.profiles().profile(name).is_none() {
             return Err(CredentialSourceError::NotFound(Some(name.to_string())));
         }
-        let planned = self.service.plan(name).map_err(|e| classify(name, &e))?;
+        let planned = self
+            .service
+            .plan(name)
+            .map_err(|e| classify(name, None, None, &e))?;
         let entry = Arc::new(Entry {
             planned,
             creds: RwLock::new(None),
@@ -145,6 +148,15 @@ impl CredentialSource for AppSource {
             .hops
             .last()
             .map(|h| h.role_arn.to_string())
+            // A SAML or web-identity profile assumes its role in the login itself.
+            .or_else(|| {
+                entry
+                    .planned
+                    .chain
+                    .settings
+                    .get("role_arn")
+                    .map(str::to_string)
+            })
     }
 
     fn set_active(&self, profile: &str) -> Result<(), CredentialSourceError> {
@@ -187,6 +199,16 @@ impl CredentialSource for AppSource {
         }
     }
 
+    fn give_login(&self, username: Option<String>, password: Secret) -> bool {
+        match &self.mfa {
+            Some(p) => {
+                p.give_login(username, password);
+                true
+            }
+            None => false,
+        }
+    }
+
     async fn credentials(
         &self,
         profile: Option<&str>,
@@ -206,6 +228,9 @@ impl CredentialSource for AppSource {
         log::debug!("refreshing the credentials of `{name}` for the endpoint");
         let service = Arc::clone(&self.service);
         let planned = entry.planned.clone();
+        if let Some(p) = &self.mfa {
+            p.begin();
+        }
         // The refresh runs on a thread of its own with its own runtime: it may block on the
         // cache lock or a terminal prompt, and its futures need not be `Send`.
         let fetched = tokio::task::spawn_blocking(move || {
@@ -214,6 +239,7 @@ impl CredentialSource for AppSource {
         .await
         .map_err(|e| anyhow!("the refresh stopped: {e}"))
         .and_then(|r| r);
+        let refused = self.mfa.as_ref().and_then(|p| p.end());
         match fetched {
             Ok(c) => {
                 *entry
@@ -223,7 +249,7 @@ impl CredentialSource for AppSource {
                 Ok(c)
             }
             Err(e) => {
-                let e = classify(name, &e);
+                let e = classify(name, Some(&entry.planned), refused, &e);
                 log::warn!("{e}");
                 Err(e)
             }
@@ -231,13 +257,48 @@ impl CredentialSource for AppSource {
     }
 }
 
-/// The prompter of `serve`: an MFA question is answered with the code last typed in the web
-/// page (once), else refused as if there were no terminal, so the request that needed it gets a
-/// 401 with `X-AwsRunas-Authentication-Type: MFA` and the page asks. Other questions (passwords)
-/// are refused the same way.
+/// The prompter of `serve`: a question is answered with what was last typed in the web page
+/// (once) — an MFA code for an MFA question, the user name and password of an identity-provider
+/// login for `Username: ` and `Password: ` — else refused as if there were no terminal, and the
+/// refusal remembered, so the request that needed it gets a 401 with
+/// `X-AwsRunas-Authentication-Type: MFA` or `AUTH` and the page asks.
 #[derive(Default)]
 pub struct PagePrompter {
-    code: Mutex<Option<Secret>>,
+    answers: Mutex<PageAnswers>,
+}
+
+/// What the page gave and what was refused since the last [`PagePrompter::begin`].
+#[derive(Default)]
+struct PageAnswers {
+    code: Option<Secret>,
+    username: Option<String>,
+    password: Option<Secret>,
+    refused: Option<Question>,
+}
+
+/// The kinds of question the page answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Question {
+    Mfa,
+    Username,
+    Password,
+}
+
+impl Question {
+    fn of(label: &str) -> Option<Question> {
+        let l = label.trim().to_ascii_lowercase();
+        if aws_runas_domain::ports::prompter::mfa_device(label).is_some()
+            || l.starts_with("mfa code")
+        {
+            Some(Question::Mfa)
+        } else if l.starts_with("username") || l.starts_with("user name") {
+            Some(Question::Username)
+        } else if l.starts_with("password") {
+            Some(Question::Password)
+        } else {
+            None
+        }
+    }
 }
 
 impl std::fmt::Debug for PagePrompter {
@@ -247,23 +308,52 @@ impl std::fmt::Debug for PagePrompter {
 }
 
 impl PagePrompter {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PageAnswers> {
+        self.answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Keeps `code` for the next MFA question.
     pub fn give(&self, code: Secret) {
-        *self
-            .code
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(code);
+        self.lock().code = Some(code);
+    }
+
+    /// Keeps a login for the next `Username: ` (when `username` is given) and `Password: `
+    /// questions.
+    pub fn give_login(&self, username: Option<String>, password: Secret) {
+        let mut a = self.lock();
+        a.username = username;
+        a.password = Some(password);
+    }
+
+    /// A refresh starts: nothing refused yet.
+    fn begin(&self) {
+        self.lock().refused = None;
+    }
+
+    /// A refresh ended: the login typed for it is not kept for another, and what it was refused.
+    fn end(&self) -> Option<Question> {
+        let mut a = self.lock();
+        a.username = None;
+        a.password = None;
+        a.refused.take()
     }
 
     fn take(&self, label: &str) -> Result<Secret, PromptError> {
-        if aws_runas_domain::ports::prompter::mfa_device(label).is_none() {
+        let Some(question) = Question::of(label) else {
             return Err(PromptError::NoTerminal);
+        };
+        let mut a = self.lock();
+        let answer = match question {
+            Question::Mfa => a.code.take(),
+            Question::Username => a.username.take().map(Secret::new),
+            Question::Password => a.password.take(),
+        };
+        if answer.is_none() {
+            a.refused = Some(question);
         }
-        self.code
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-            .ok_or(PromptError::NoTerminal)
+        answer.ok_or(PromptError::NoTerminal)
     }
 }
 
@@ -281,8 +371,14 @@ impl Prompter for PagePrompter {
     }
 }
 
-/// The port's error for an app failure: an MFA code nobody can give, else a failure.
-fn classify(profile: &str, e: &anyhow::Error) -> CredentialSourceError {
+/// The port's error for an app failure: an MFA code or a login nobody could give (`refused`:
+/// the question the page prompter could not answer during the refresh), else a failure.
+fn classify(
+    profile: &str,
+    planned: Option<&Planned>,
+    refused: Option<Question>,
+    e: &anyhow::Error,
+) -> CredentialSourceError {
     let message = crate::one_line(&crate::error_text(e));
     let needs_mfa = e.chain().any(|c| {
         matches!(
@@ -290,16 +386,29 @@ fn classify(profile: &str, e: &anyhow::Error) -> CredentialSourceError {
             Some(ResolveError::MfaUnavailable { .. })
         )
     });
-    if needs_mfa {
-        CredentialSourceError::NeedsMfa {
+    match refused {
+        _ if needs_mfa => CredentialSourceError::NeedsMfa {
             profile: profile.to_string(),
             message,
-        }
-    } else {
-        CredentialSourceError::Failed {
+        },
+        Some(Question::Mfa) => CredentialSourceError::NeedsMfa {
             profile: profile.to_string(),
             message,
-        }
+        },
+        Some(Question::Username | Question::Password) => CredentialSourceError::NeedsLogin {
+            profile: profile.to_string(),
+            username: ["saml_username", "web_identity_username"]
+                .iter()
+                .find_map(|k| planned?.chain.settings.get(k))
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(str::to_string),
+            message,
+        },
+        None => CredentialSourceError::Failed {
+            profile: profile.to_string(),
+            message,
+        },
     }
 }
 

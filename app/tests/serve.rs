@@ -791,3 +791,340 @@ fn a_person_picks_an_mfa_profile_in_chromium_and_the_served_credentials_change()
     }
     assert_eq!(served.stop().0, Some(0));
 }
+
+const IDP_PASSWORD: &str = "correct horse battery staple";
+
+/// A profile whose credentials need a form login (user name and password asked) at a mock IdP
+/// on 127.0.0.1, then AssumeRoleWithSAML on moto; `plain` needs nothing.
+struct IdpSetup {
+    s: Setup,
+    idp: aws_runas_idp_testkit::MockServer,
+    saml_role: String,
+}
+
+fn idp_setup(name: &str) -> IdpSetup {
+    use aws_runas_idp_testkit::{
+        MockResponse, MockServer, SamlResponseBuilder, SamlRole, auto_post_page,
+    };
+    const LOGIN_PAGE: &str = r#"<html><body><form method="post" action="/login">
+<input type="text" name="username"><input type="password" name="password">
+<button type="submit">Sign in</button></form></body></html>"#;
+    let lab = Lab::new();
+    let moto = Moto::shared();
+    let metadata = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.org"/>"#;
+    let out = moto
+        .query(
+            "iam",
+            "CreateSAMLProvider",
+            &[
+                ("Name", &aws_runas_tests::unique_name(name)),
+                ("SAMLMetadataDocument", metadata),
+            ],
+        )
+        .unwrap();
+    let provider = out
+        .split("<SAMLProviderArn>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithSAML"}}]}}"#
+    );
+    let saml_role = moto.create_role(name, &trust);
+    let assertion = SamlResponseBuilder::new(crate::support::now())
+        .roles([SamlRole::new(&saml_role, &provider)])
+        .session_name(Some("alice@example.com"))
+        .base64();
+    let idp = MockServer::start();
+    idp.route("GET", "/login", |_| MockResponse::html(LOGIN_PAGE));
+    idp.route("POST", "/login", move |req| {
+        if req.form_value("username").as_deref() == Some("alice")
+            && req.form_value("password").as_deref() == Some(IDP_PASSWORD)
+        {
+            MockResponse::html(auto_post_page(&assertion))
+        } else {
+            MockResponse::html(LOGIN_PAGE)
+        }
+    });
+    let user = moto.create_user(name);
+    let plain = moto.create_role(&format!("{name}-plain"), &trust_policy(user.user_arn()));
+    let env = TestEnv::new(
+        &format!(
+            "[default]\nregion = eu-central-1\n[profile user]\n[profile plain]\nsource_profile = user\nrole_arn = {plain}\n[profile corp]\nsaml_auth_url = {}\nsaml_provider = forms\nrole_arn = {saml_role}\n",
+            idp.url("/login")
+        ),
+        &format!(
+            "[user]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            user.id(),
+            user.secret()
+        ),
+    );
+    IdpSetup {
+        s: Setup {
+            lab,
+            role: plain,
+            env,
+            _user: user,
+        },
+        idp,
+        saml_role,
+    }
+}
+
+/// The page's cookie, from the address with the token `serve` printed.
+fn page_cookie(served: &Served) -> String {
+    let (status, head, _) = request(&served.exports["AWS_RUNAS_PAGE_URL"], "GET", "", b"");
+    assert_eq!(status, 303, "{head}");
+    let value = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().to_string())
+        })
+        .unwrap();
+    format!("\r\nCookie: {}", value.split(';').next().unwrap())
+}
+
+/// A profile that needs an IdP login: a script's request gets 401 with
+/// `X-AwsRunas-Authentication-Type: AUTH`; the user name and password sent as the page sends
+/// them (`POST /auth`, JSON) reach the login, and SDKs get the role's credentials.
+#[test]
+fn an_idp_login_typed_in_the_page_reaches_the_login() {
+    let t = idp_setup("serve-auth");
+    let s = &t.s;
+    let mut served = Served::start(s, &["serve", "ecs", "-p", "0", "corp"], 3);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let token = served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"].clone();
+    let base = uri.strip_suffix("/credentials").unwrap().to_string();
+    let host = base.strip_prefix("http://").unwrap().to_string();
+    let ecs_auth = format!("\r\nAuthorization: {token}");
+
+    // A script is told a login is needed, and gets no credentials.
+    let (status, head, body) = request(&uri, "GET", &ecs_auth, b"");
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("x-awsrunas-authentication-type: auth"),
+        "{head}"
+    );
+    let said: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(said["error"].as_str().unwrap().contains("corp"), "{body}");
+    assert!(
+        said["username"].is_null(),
+        "no user name configured: {body}"
+    );
+    assert!(!body.contains("SecretAccessKey"));
+    assert_eq!(s.lab.proxy.count("AssumeRoleWithSAML"), 0);
+
+    // The page's dialog, and what is refused: another site, no password, a 1 MiB body.
+    let (status, body) = get(&format!("{base}/"), "");
+    assert_eq!(status, 200);
+    assert!(body.contains(">User name<") && body.contains(">Password<"));
+    let cookie = page_cookie(&served);
+    let page = format!("{cookie}\r\nOrigin: http://{host}\r\nContent-Type: application/json");
+    let login = format!(r#"{{"username":"alice","password":"{IDP_PASSWORD}"}}"#);
+    let (status, _, body) = request(
+        &format!("{base}/auth"),
+        "POST",
+        &format!(
+            "{cookie}\r\nOrigin: http://evil.example\r\nContent-Length: {}",
+            login.len()
+        ),
+        login.as_bytes(),
+    );
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = request(
+        &format!("{base}/auth"),
+        "POST",
+        &format!(
+            "{cookie}\r\nHost: evil.example\r\nContent-Length: {}",
+            login.len()
+        ),
+        login.as_bytes(),
+    );
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = request(
+        &format!("{base}/auth"),
+        "POST",
+        &format!("{page}\r\nContent-Length: 20"),
+        br#"{"username":"alice"}"#,
+    );
+    assert_eq!(status, 400, "{body}");
+    let mib = vec![b' '; 1024 * 1024];
+    let (status, _, _) = request(
+        &format!("{base}/auth"),
+        "POST",
+        &format!("{page}\r\nContent-Length: {}", mib.len()),
+        &mib,
+    );
+    assert_eq!(status, 413);
+    assert!(
+        t.idp.requests_to("POST", "/login").is_empty(),
+        "no login yet"
+    );
+
+    // The login as the page sends it.
+    let (status, _, body) = request(
+        &format!("{base}/auth"),
+        "POST",
+        &format!("{page}\r\nContent-Length: {}", login.len()),
+        login.as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let shown: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(shown["profile"], "corp");
+    assert_eq!(shown["role_arn"], t.saml_role.as_str());
+    assert!(!body.contains(IDP_PASSWORD));
+    let posts = t.idp.requests_to("POST", "/login");
+    assert_eq!(posts.len(), 1, "one login");
+    assert_eq!(posts[0].form_value("username").as_deref(), Some("alice"));
+    assert_eq!(s.lab.proxy.count("AssumeRoleWithSAML"), 1);
+
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let served_now: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(served_now["AccessKeyId"], shown["access_key_id"]);
+    let who = botocore(
+        s,
+        &[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", uri.as_str()),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.as_str()),
+        ],
+    );
+    assert!(
+        who["arn"]
+            .as_str()
+            .unwrap()
+            .contains(role_name(&t.saml_role)),
+        "{who}"
+    );
+    let (code, stderr) = served.stop();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains(IDP_PASSWORD), "{stderr}");
+}
+
+/// The login dialog in headless Chromium: a person picks a profile that needs an IdP login,
+/// types user name and password, and the page shows the role served.
+#[test]
+fn a_person_signs_in_to_the_idp_in_chromium_and_the_role_is_served() {
+    // The test harness's own setting, like AWS_RUNAS_MOTO_PYTHON.
+    #[allow(clippy::disallowed_methods)]
+    let dir = std::env::var_os("AWS_RUNAS_BROWSER_DIR");
+    let Some(dir) = dir else {
+        eprintln!(
+            "SKIPPED: AWS_RUNAS_BROWSER_DIR is not set (scripts/test sets it once chromium and playwright-core are installed)"
+        );
+        return;
+    };
+    let t = idp_setup("browser-auth");
+    let mut served = Served::start(&t.s, &["serve", "ecs", "-p", "0", "plain"], 3);
+    let uri = served.exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].clone();
+    let ecs_auth = format!(
+        "\r\nAuthorization: {}",
+        served.exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    );
+    let dir = std::path::PathBuf::from(dir);
+    let out = Command::new("node")
+        .arg(dir.join("page.mjs"))
+        .current_dir(&dir)
+        .env("PAGE_URL", &served.exports["AWS_RUNAS_PAGE_URL"])
+        .env("PROFILE", "corp")
+        .env("IDP_USERNAME", "alice")
+        .env("IDP_PASSWORD", IDP_PASSWORD)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the browser run failed: {}{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+    assert_eq!(shown["profile"], "corp", "{shown}");
+    assert_eq!(shown["role_arn"], t.saml_role.as_str(), "{shown}");
+    let posts = t.idp.requests_to("POST", "/login");
+    assert_eq!(posts.len(), 1, "one login");
+    assert_eq!(posts[0].form_value("username").as_deref(), Some("alice"));
+    let (status, body) = get(&uri, &ecs_auth);
+    assert_eq!(status, 200, "{body}");
+    let now: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(now["AccessKeyId"], shown["access_key_id"]);
+    assert_eq!(served.stop().0, Some(0));
+}
+
+/// `serve ec2`'s bad inputs: a forged token, a token used after its TTL, a foreign `Host`, and
+/// the page's requests from another site; its own `Host` and `Origin` are accepted.
+#[test]
+fn serve_ec2_refuses_forged_and_expired_tokens_and_foreign_hosts_and_origins() {
+    let s = setup();
+    let mut served = Served::start(&s, &["serve", "ec2", "-p", "0", "admin"], 2);
+    let endpoint = served.exports["AWS_EC2_METADATA_SERVICE_ENDPOINT"].clone();
+    let host = endpoint
+        .strip_prefix("http://")
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let creds = format!("{endpoint}latest/meta-data/iam/security-credentials/admin");
+    let token_for = |ttl: u32| {
+        let (status, _, token) = request(
+            &format!("{endpoint}latest/api/token"),
+            "PUT",
+            &format!("\r\nX-aws-ec2-metadata-token-ttl-seconds: {ttl}\r\nContent-Length: 0"),
+            b"",
+        );
+        assert_eq!(status, 200, "{token}");
+        token
+    };
+    let token = token_for(600);
+    let (status, body) = get(&creds, &format!("\r\nX-aws-ec2-metadata-token: {token}"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("SecretAccessKey"));
+
+    let forged = "f".repeat(token.len());
+    let (status, body) = get(&creds, &format!("\r\nX-aws-ec2-metadata-token: {forged}"));
+    assert_eq!(status, 401, "{body}");
+    assert!(!body.contains("SecretAccessKey"));
+
+    let short = token_for(1);
+    std::thread::sleep(Duration::from_millis(2100));
+    let (status, body) = get(&creds, &format!("\r\nX-aws-ec2-metadata-token: {short}"));
+    assert_eq!(status, 401, "a token past its TTL: {body}");
+    assert!(!body.contains("SecretAccessKey"));
+
+    let (status, _, body) = request(
+        &creds,
+        "GET",
+        &format!("\r\nX-aws-ec2-metadata-token: {token}\r\nHost: attacker.example"),
+        b"",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(!body.contains("SecretAccessKey"));
+
+    // The page: another site's Origin or a rebound name changes nothing; our own does.
+    let cookie = page_cookie(&served);
+    for headers in [
+        format!("{cookie}\r\nOrigin: http://evil.example\r\nContent-Length: 4"),
+        format!("{cookie}\r\nHost: evil.example\r\nContent-Length: 4"),
+    ] {
+        let (status, _, body) =
+            request(&format!("http://{host}/profile"), "POST", &headers, b"user");
+        assert_eq!(status, 403, "{body}");
+    }
+    let (status, body) = get(&format!("http://{host}/status"), &cookie);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"profile\":\"admin\""), "{body}");
+    let (status, _, body) = request(
+        &format!("http://{host}/profile"),
+        "POST",
+        &format!("{cookie}\r\nOrigin: http://{host}\r\nContent-Length: 4"),
+        b"user",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"profile\":\"user\""), "{body}");
+    assert_eq!(served.stop().0, Some(0));
+}

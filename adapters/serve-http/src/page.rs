@@ -1,5 +1,6 @@
 //! The web page (`GET /`) and the requests it makes: list and pick a profile, refresh now,
-//! answer an MFA question. The page comes from the binary; nothing is loaded from another host.
+//! answer an MFA question or an
+//! identity-provider login. The page comes from the binary; nothing is loaded from another host.
 //!
 //! The page authenticates with a cookie: `GET /?token=<page token>` sets it (HttpOnly,
 //! SameSite=Strict) and redirects to `/`. Every other page request needs the cookie, or the token
@@ -20,12 +21,14 @@ pub(crate) const INDEX_HTML: &str = include_str!("page/index.html");
 const COOKIE: &str = "aws_runas_page";
 /// The longest MFA code accepted.
 const MAX_CODE_LEN: usize = 16;
+/// The longest password accepted.
+const MAX_PASSWORD_LEN: usize = 4096;
 
 /// The paths the page uses.
 pub(crate) fn is_page_path(path: &str) -> bool {
     matches!(
         path,
-        "/" | "/index.html" | "/profiles" | "/status" | "/profile" | "/refresh" | "/mfa"
+        "/" | "/index.html" | "/profiles" | "/status" | "/profile" | "/refresh" | "/mfa" | "/auth"
     )
 }
 
@@ -49,7 +52,7 @@ pub(crate) async fn answer(
         }
         return index(token, query);
     }
-    let changes_state = matches!(path, "/profile" | "/refresh" | "/mfa");
+    let changes_state = matches!(path, "/profile" | "/refresh" | "/mfa" | "/auth");
     let wanted = if changes_state {
         Method::POST
     } else {
@@ -110,6 +113,18 @@ pub(crate) async fn answer(
             };
             if !source.give_mfa_code(code) {
                 return error(StatusCode::CONFLICT, "this server takes no MFA codes");
+            }
+            status(source).await
+        }
+        "/auth" => {
+            let Some((username, password)) = login(body) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "the body must be JSON {\"username\": \"…\", \"password\": \"…\"} with a password",
+                );
+            };
+            if !source.give_login(username, password) {
+                return error(StatusCode::CONFLICT, "this server takes no logins");
             }
             status(source).await
         }
@@ -219,6 +234,24 @@ fn same_origin(addr: SocketAddr, headers: &HeaderMap) -> Result<(), &'static str
         return Err("requests from another site are refused (Origin is not this server)");
     }
     Ok(())
+}
+
+/// The user name (`None` when empty: the configured one is used) and password of a JSON login
+/// body `{"username": …, "password": …}`.
+fn login(body: &[u8]) -> Option<(Option<String>, Secret)> {
+    #[derive(serde::Deserialize)]
+    struct Login {
+        #[serde(default)]
+        username: String,
+        password: String,
+    }
+    let Login { username, password } = serde_json::from_slice(body).ok()?;
+    let username = username.trim();
+    if password.is_empty() || password.len() > MAX_PASSWORD_LEN || username.len() > 256 {
+        return None;
+    }
+    let username = (!username.is_empty()).then(|| username.to_string());
+    Some((username, Secret::new(password)))
 }
 
 /// The code from `mfa=<code>` (or a bare code).

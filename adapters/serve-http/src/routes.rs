@@ -283,6 +283,20 @@ pub(crate) fn source_error(e: &CredentialSourceError) -> Answer {
                 .insert(AUTH_TYPE_HEADER, HeaderValue::from_static("MFA"));
             r
         }
+        CredentialSourceError::NeedsLogin { username, .. } => {
+            // §7.4: the body names the configured user name, for the page's login dialog.
+            let mut r = json(
+                StatusCode::UNAUTHORIZED,
+                format!(
+                    "{{\"error\":{},\"username\":{}}}",
+                    quoted(&e.to_string()),
+                    username.as_deref().map_or("null".into(), quoted)
+                ),
+            );
+            r.headers_mut()
+                .insert(AUTH_TYPE_HEADER, HeaderValue::from_static("AUTH"));
+            r
+        }
         _ => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }

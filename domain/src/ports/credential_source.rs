@@ -24,7 +24,8 @@ pub trait CredentialSource: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// [`CredentialSourceError::NotFound`] for a profile that is not configured (or no active
     /// profile); [`CredentialSourceError::NeedsMfa`] when an MFA code is needed and nobody can be
-    /// asked; [`CredentialSourceError::Failed`] for anything else.
+    /// asked; [`CredentialSourceError::NeedsLogin`] when an identity-provider login is needed and
+    /// nobody can be asked; [`CredentialSourceError::Failed`] for anything else.
     async fn credentials(
         &self,
         profile: Option<&str>,
@@ -62,6 +63,14 @@ pub trait CredentialSource: Send + Sync + std::fmt::Debug {
         drop(code);
         false
     }
+
+    /// Hands over an identity-provider login typed in the web page (the user name, `None` when
+    /// left empty, and the password), for the next refresh that asks for them. Returns false
+    /// when this source takes no logins.
+    fn give_login(&self, username: Option<String>, password: crate::Secret) -> bool {
+        drop((username, password));
+        false
+    }
 }
 
 /// Why a [`CredentialSource`] has no credentials to give.
@@ -76,6 +85,17 @@ pub enum CredentialSourceError {
     NeedsMfa {
         /// The profile.
         profile: String,
+        /// What happened (never a secret).
+        message: String,
+    },
+    /// An identity-provider login (user name, password) is needed for the profile and there is
+    /// no terminal to ask on.
+    #[error("profile `{profile}` needs an identity-provider login: {message}")]
+    NeedsLogin {
+        /// The profile.
+        profile: String,
+        /// The user name configured for the login, when there is one.
+        username: Option<String>,
         /// What happened (never a secret).
         message: String,
     },
