@@ -3,6 +3,7 @@
 
 mod completion;
 mod console;
+mod crash;
 mod diagnose;
 mod e2e;
 mod ecr;
