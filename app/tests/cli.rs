@@ -16,6 +16,7 @@ mod prompts;
 mod providers;
 mod redaction;
 mod saml;
+mod secrets;
 mod serve;
 mod shells;
 mod sso;
