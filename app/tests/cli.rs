@@ -3,6 +3,7 @@
 
 mod completion;
 mod console;
+mod crash;
 mod diagnose;
 mod e2e;
 mod ecr;
@@ -15,6 +16,7 @@ mod prompts;
 mod providers;
 mod redaction;
 mod saml;
+mod secrets;
 mod serve;
 mod shells;
 mod sso;

@@ -104,7 +104,14 @@ fn device_login_then_credentials_then_a_cache_hit() {
         &env,
         &lab,
         &sso,
-        &["sso", "login", "--use-device-code", "--no-browser", "dev"],
+        &[
+            "-vv",
+            "sso",
+            "login",
+            "--use-device-code",
+            "--no-browser",
+            "dev",
+        ],
         &[],
     );
     assert_eq!(login.code, 0, "{}", login.stderr);
@@ -160,12 +167,20 @@ fn device_login_then_credentials_then_a_cache_hit() {
             access.clone()
         )]
     );
+    let tokens = [
+        access.as_str(),
+        v["refreshToken"].as_str().unwrap(),
+        v["clientSecret"].as_str().unwrap(),
+    ];
+    assert_no_secret_leaks(&login, &tokens);
     assert_no_secret_leaks(
         &creds,
         &[
-            &access,
-            v["refreshToken"].as_str().unwrap(),
-            v["clientSecret"].as_str().unwrap(),
+            tokens[0],
+            tokens[1],
+            tokens[2],
+            out["SecretAccessKey"].as_str().unwrap(),
+            out["SessionToken"].as_str().unwrap(),
         ],
     );
     // Cached like every other base credential: no second GetRoleCredentials, no SDK client.
@@ -174,7 +189,11 @@ fn device_login_then_credentials_then_a_cache_hit() {
     assert_eq!(again.stdout, creds.stdout);
     assert_eq!(SsoCalls::get(&sso.calls().role_credentials), 1);
     assert!(!again.stderr.contains("cache miss"), "{}", again.stderr);
-    assert!(env.home().join(".aws/.aws_sso_role_dev").exists());
+    let cached = env.home().join(".aws/.aws_sso_role_dev");
+    assert_eq!(
+        std::fs::metadata(&cached).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 #[test]

@@ -116,6 +116,29 @@ fn assert_case_logs_in(adapter: &str, case: &str) {
         !run.stderr.contains(password),
         "the password never reaches a log"
     );
+    let out = exports(&run.stdout);
+    crate::support::assert_no_secret_leaks(
+        &run,
+        &[
+            password,
+            &out["AWS_SECRET_ACCESS_KEY"],
+            &out["AWS_SESSION_TOKEN"],
+        ],
+    );
+    // The cookie file, the credential cache and their locks are the owner's alone.
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = env.config_file().parent().unwrap().to_path_buf();
+    let mut private = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".aws_") && entry.file_type().unwrap().is_file() {
+            let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{name} is {mode:o}");
+            private += 1;
+        }
+    }
+    assert!(private > 0, "no cache or cookie file in {}", dir.display());
     served.assert_finished();
 }
 

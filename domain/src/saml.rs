@@ -109,10 +109,13 @@ impl SamlResponse {
         if found.role_values.is_empty() {
             return Err(SamlError::NoRoleAttribute);
         }
+        // A set of the roles seen, so that an assertion granting thousands of roles is read in
+        // linear time.
+        let mut seen = std::collections::HashSet::with_capacity(found.role_values.len());
         let mut roles: Vec<RoleGrant> = Vec::new();
         for value in &found.role_values {
             let grant = role_grant(value)?;
-            if !roles.iter().any(|r| r.role == grant.role) {
+            if seen.insert(grant.role.clone()) {
                 roles.push(grant);
             }
         }
@@ -627,6 +630,23 @@ mod tests {
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn ten_thousand_roles_are_read_in_order_without_duplicates() {
+        let values: Vec<String> = (0..10_000)
+            .map(|n| format!("arn:aws:iam::111111111111:role/Role{n:05},{ADMIN_IDP}"))
+            .collect();
+        let mut refs: Vec<&str> = values.iter().map(String::as_str).collect();
+        // Every role listed twice: the second listing is dropped.
+        refs.extend(values.iter().map(String::as_str));
+        let r = parse_xml(&response("saml2", &refs)).unwrap();
+        assert_eq!(r.roles().len(), 10_000);
+        assert_eq!(
+            r.roles()[9_999].role().as_str(),
+            "arn:aws:iam::111111111111:role/Role09999"
+        );
+        assert!(matches!(r.pick_role(None), Ok(RolePick::Choose(all)) if all.len() == 10_000));
     }
 
     #[test]

@@ -27,8 +27,9 @@ pub const MAX_REDIRECTS: usize = 10;
 /// The timeout used when the settings carry a zero timeout.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The largest body read; IdP pages are far smaller, so anything bigger is a broken server.
-const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The largest body read; IdP pages are far smaller (a SAML form granting 10,000 roles is about
+/// 2 MiB), so anything bigger is a broken or hostile server.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -668,7 +669,7 @@ impl HttpClient {
     /// # Errors
     /// As [`HttpClient::send`]; [`IdpSupportError::TooManyRedirects`] after [`MAX_REDIRECTS`]
     /// redirects; [`IdpSupportError::BadRedirect`] for a `Location` that does not resolve to an
-    /// `http`/`https` URL.
+    /// `http`/`https` URL or that leaves `https` for `http`.
     pub async fn send_following<F>(
         &self,
         request: HttpRequest,
@@ -699,6 +700,18 @@ impl HttpClient {
             };
             if decide(&response) == RedirectAction::Stop {
                 return Ok(response);
+            }
+            // A page served over TLS never hands the login (cookies, forms) to plain HTTP; a
+            // caller that wants such a hop (a loopback redirect_uri) stops at it above.
+            if response.url.starts_with("https:") && next.scheme() == "http" {
+                return Err(IdpSupportError::BadRedirect {
+                    url: display_url(&response.url),
+                    step: response.step.clone(),
+                    detail: format!(
+                        "refusing to leave https for the unencrypted {}",
+                        display_url(next.as_str())
+                    ),
+                });
             }
             if followed == MAX_REDIRECTS {
                 return Err(IdpSupportError::TooManyRedirects {

@@ -199,4 +199,42 @@ mod tests {
         assert_eq!(header("%%%.x.y"), None);
         assert_eq!(header(&format!("{}.x.y", b64(r#"{"typ":"JWT"}"#))), None);
     }
+
+    #[tokio::test]
+    async fn a_jwks_endpoint_that_never_answers_ends_in_the_timeout() {
+        use aws_runas_domain::Timestamp;
+        use aws_runas_domain::ports::clock::FixedClock;
+        use aws_runas_domain::ports::idp::HttpSettings;
+        use aws_runas_idp_testkit::{Fault, MockServer};
+
+        let server = MockServer::start();
+        server.fault("GET", "/keys", Fault::Stall);
+        let http = HttpClient::new(
+            HttpSettings {
+                timeout: std::time::Duration::from_millis(300),
+                proxy: None,
+                no_proxy: None,
+                ca_bundle: None,
+                cookie_jar: None,
+            },
+            std::sync::Arc::new(FixedClock(Timestamp::from_unix(1_768_471_200))),
+        );
+        let token = format!(
+            "{}.{}.c2ln",
+            b64(r#"{"alg":"RS256","kid":"k1"}"#),
+            b64(r#"{"sub":"jane"}"#)
+        );
+        let e = verify(&http, &server.url("/keys"), &token, None, "client")
+            .await
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text == format!(
+                "{}: request timed out after 300ms during {STEP_JWKS}",
+                server.host()
+            ),
+            "{text}"
+        );
+        eprintln!("hostile idp: jwks never answers: {text}");
+    }
 }

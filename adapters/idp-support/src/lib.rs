@@ -16,7 +16,9 @@ mod wait;
 pub use device::{DeviceSettings, SLOW_DOWN_STEP};
 pub use error::{IdpSupportError, display_url};
 pub use html::{Form, FormInput, HtmlPage, extract_saml_response};
-pub use http::{HttpClient, HttpRequest, HttpResponse, MAX_REDIRECTS, Method, RedirectAction};
+pub use http::{
+    HttpClient, HttpRequest, HttpResponse, MAX_BODY, MAX_REDIRECTS, Method, RedirectAction,
+};
 pub use login::{LoginAnswers, MAX_QUOTE, MfaChoice, quote};
 pub use loopback::{BrowserOpener, BrowserSettings, DEFAULT_BROWSER_TIMEOUT, LoopbackListener};
 pub use oidc::{

@@ -2,6 +2,7 @@
 
 mod client;
 mod device;
+mod hostile;
 mod jar;
 mod loopback;
 mod oidc;
