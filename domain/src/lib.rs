@@ -15,6 +15,7 @@ pub mod resolve;
 pub mod saml;
 pub mod secret;
 pub mod settings;
+pub mod ssm;
 pub mod sso;
 pub mod time;
 

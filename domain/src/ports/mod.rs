@@ -19,6 +19,7 @@ pub mod release;
 pub mod secret;
 pub mod server_time;
 pub mod signin;
+pub mod ssm;
 pub mod sso;
 pub mod sts;
 pub mod token_file;
