@@ -7,7 +7,8 @@
 
 use crate::ports::ssm::{InstanceFilter, StartSessionRequest};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+// `core::net`: the address types only, no I/O.
+use core::net::{IpAddr, Ipv4Addr};
 
 /// The document of a port-forwarding session.
 pub const PORT_FORWARDING_DOCUMENT: &str = "AWS-StartPortForwardingSession";
