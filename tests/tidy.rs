@@ -123,7 +123,7 @@ fn adapter_packages_follow_the_naming_rule() {
         assert!(
             [
                 "config", "cache", "sts", "prompt", "process", "idp", "sdk", "secret", "browser",
-                "serve", "signin",
+                "serve", "signin", "ssm",
             ]
             .contains(&prefix),
             "unknown port prefix in {folder}"
