@@ -7,6 +7,7 @@ mod moto;
 mod program;
 mod proxy;
 mod signin;
+mod ssm;
 mod sso;
 mod test_env;
 
@@ -16,5 +17,6 @@ pub use moto::{
 pub use program::write_program;
 pub use proxy::{Exchange, RecordingProxy};
 pub use signin::{SigninEmulator, SigninRequest};
+pub use ssm::{ChannelRecord, SsmEmulator, StartSessionCall};
 pub use sso::{ACCOUNTS as SSO_ACCOUNTS, DeviceUser, SsoCalls, SsoEmulator};
 pub use test_env::TestEnv;
