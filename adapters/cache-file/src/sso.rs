@@ -80,7 +80,7 @@ fn parse_time(text: &str) -> Option<Timestamp> {
     Timestamp::parse_rfc3339(t).ok()
 }
 
-fn decode(m: &Map<String, Value>) -> Option<SsoToken> {
+pub(crate) fn decode(m: &Map<String, Value>) -> Option<SsoToken> {
     let text = |k: &str| {
         m.get(k)
             .and_then(Value::as_str)
@@ -100,7 +100,7 @@ fn decode(m: &Map<String, Value>) -> Option<SsoToken> {
     })
 }
 
-fn encode(token: &SsoToken, mut m: Map<String, Value>) -> Vec<u8> {
+pub(crate) fn encode(token: &SsoToken, mut m: Map<String, Value>) -> Vec<u8> {
     let mut set = |k: &str, v: Option<String>| match v {
         Some(v) => {
             m.insert(k.to_string(), Value::String(v));
