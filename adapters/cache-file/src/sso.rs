@@ -183,6 +183,19 @@ impl SsoTokenCache for SsoFileTokenCache {
 mod tests {
     use super::*;
 
+    /// Found by `fuzz/` (sso_token_cache): a number in a field another tool wrote changed each
+    /// time the file was rewritten (serde_json's fast float parsing is not exact).
+    #[test]
+    fn foreign_numbers_survive_rewrites() {
+        let file = br#"{"startUrl":"https://x.awsapps.com/start","region":"eu-west-1","accessToken":"t","expiresAt":"2026-01-02T03:04:05UTC","extra":[1111111111111111111111,{"a":null}]}"#;
+        let first = crate::fuzzing::sso_token_round_trip(file).unwrap();
+        let second = crate::fuzzing::sso_token_round_trip(&first).unwrap();
+        assert_eq!(
+            String::from_utf8(second).unwrap(),
+            String::from_utf8(first).unwrap()
+        );
+    }
+
     #[test]
     fn file_names_are_the_aws_clis() {
         // SHA-1 test vector (FIPS 180-1, "abc").
