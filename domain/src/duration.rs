@@ -27,6 +27,10 @@ pub fn parse_go_duration(text: &str) -> Result<i64, DurationError> {
         return Err(err("empty"));
     }
     if let Ok(secs) = s.parse::<i64>() {
+        // The same bound as with units: a bare number must not go where `1h` syntax cannot.
+        if secs.unsigned_abs() > MAX_SECS {
+            return Err(err("too large"));
+        }
         return Ok(secs);
     }
     let (neg, mut rest) = match s.as_bytes()[0] {
@@ -40,7 +44,9 @@ pub fn parse_go_duration(text: &str) -> Result<i64, DurationError> {
     if rest.is_empty() {
         return Err(err("no number"));
     }
-    let mut total_ns: f64 = 0.0;
+    // Exact integer arithmetic in nanoseconds (as Go's parser does): floating point lost a second
+    // on durations of some hundred thousand hours.
+    let mut total_ns: u128 = 0;
     while !rest.is_empty() {
         let num_len = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -49,31 +55,55 @@ pub fn parse_go_duration(text: &str) -> Result<i64, DurationError> {
         if num.is_empty() || num == "." || num.matches('.').count() > 1 {
             return Err(err("expected a number"));
         }
-        let value: f64 = num.parse().map_err(|_| err("expected a number"))?;
         rest = &rest[num_len..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
-        let scale = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+        let scale: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             "" => return Err(err("missing unit")),
             _ => return Err(err("unknown unit (use ns, us, ms, s, m or h)")),
         };
-        total_ns += value * scale;
+        let (whole, fraction) = num.split_once('.').unwrap_or((num, ""));
+        // More than 20 digits is beyond the bound whatever the unit; leading zeros aside.
+        let whole = whole.trim_start_matches('0');
+        if whole.len() > 20 {
+            return Err(err("too large"));
+        }
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| err("expected a number"))?
+        };
+        // Digits past the 18th are below a nanosecond even in hours; they are dropped, as Go does.
+        let fraction = &fraction[..fraction.len().min(18)];
+        let fraction_ns = if fraction.is_empty() {
+            0
+        } else {
+            let digits: u128 = fraction.parse().map_err(|_| err("expected a number"))?;
+            digits * scale / 10u128.pow(u32::try_from(fraction.len()).unwrap_or(18))
+        };
+        total_ns = total_ns
+            .saturating_add(whole.saturating_mul(scale))
+            .saturating_add(fraction_ns);
     }
-    if total_ns > 9.2e18 {
+    if total_ns > u128::from(MAX_SECS) * 1_000_000_000 {
         return Err(err("too large"));
     }
-    let secs = (total_ns / 1e9).floor() as i64;
+    let secs = i64::try_from(total_ns / 1_000_000_000).map_err(|_| err("too large"))?;
     Ok(if neg { -secs } else { secs })
 }
+
+/// The longest duration accepted, in seconds (about 291 years, near Go's limit of `i64`
+/// nanoseconds).
+const MAX_SECS: u64 = 9_200_000_000;
 
 /// What a clamp did to a requested duration, so the caller can say so at debug level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,6 +202,34 @@ mod tests {
         ] {
             assert_eq!(parse_go_duration(text), Ok(secs), "{text}");
         }
+    }
+
+    /// Found by `fuzz/` (go_duration): a bare number of seconds beyond the bound of the `h` syntax
+    /// was accepted and printed as a duration that did not read back, and large `h` durations lost
+    /// a second to floating point.
+    #[test]
+    fn large_durations_are_exact_and_bounded() {
+        assert!(parse_go_duration("30000300300").is_err());
+        assert!(parse_go_duration("-30000300300").is_err());
+        assert_eq!(parse_go_duration("9200000000"), Ok(9_200_000_000));
+        assert!(parse_go_duration("9200000001").is_err());
+        assert!(parse_go_duration("2555555h33m21s").is_err());
+        for secs in [
+            9_200_000_000,
+            9_000_000_001,
+            8_999_999_999,
+            123_456_789_012 / 100,
+        ] {
+            assert_eq!(
+                parse_go_duration(&format_go_duration(secs)),
+                Ok(secs),
+                "{secs}"
+            );
+        }
+        assert_eq!(parse_go_duration("0.000000001h"), Ok(0));
+        assert_eq!(parse_go_duration("1.999999999999999999999s"), Ok(1));
+        assert_eq!(parse_go_duration(".5m"), Ok(30));
+        assert!(parse_go_duration("100000000000000000000000h").is_err());
     }
 
     #[test]

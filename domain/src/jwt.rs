@@ -43,6 +43,23 @@ pub fn username(token: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// Found by `fuzz/` (jwt): an `exp` at the far end of `i64` overflowed the freshness check
+    /// (a panic in debug builds; in release a token from the far past counted as fresh).
+    #[test]
+    fn extreme_expiry_is_not_fresh_and_does_not_overflow() {
+        use base64::Engine as _;
+        let token = |payload: &str| {
+            format!(
+                "e30.{}.sig",
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload)
+            )
+        };
+        let past = token(r#"{"exp":-9223372036854775808}"#);
+        assert!(!is_fresh(&past, Timestamp::from_unix(1_700_000_000), 60));
+        let future = token(r#"{"exp":9223372036854775807}"#);
+        assert!(is_fresh(&future, Timestamp::from_unix(-1_700_000_000), 60));
+    }
+
     fn token(payload: &str) -> String {
         let b = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         format!("{}.{}.sig", b(r#"{"alg":"none"}"#), b(payload))

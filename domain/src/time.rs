@@ -24,9 +24,11 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(secs))
     }
 
-    /// Seconds from `earlier` to `self` (negative when `earlier` is later).
+    /// Seconds from `earlier` to `self` (negative when `earlier` is later), saturating at the
+    /// ends of `i64`: times come from untrusted input (a JWT's `exp`), and a wrapped difference
+    /// would make a token from the far past look fresh.
     pub const fn secs_since(self, earlier: Timestamp) -> i64 {
-        self.0 - earlier.0
+        self.0.saturating_sub(earlier.0)
     }
 
     /// RFC 3339 in UTC ending in `Z`, e.g. `2024-05-01T12:00:00Z`.

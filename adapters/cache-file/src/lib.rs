@@ -4,6 +4,7 @@
 
 mod cache;
 mod format;
+pub mod fuzzing;
 mod lock;
 mod name;
 mod sso;

@@ -80,7 +80,7 @@ fn parse_time(text: &str) -> Option<Timestamp> {
     Timestamp::parse_rfc3339(t).ok()
 }
 
-fn decode(m: &Map<String, Value>) -> Option<SsoToken> {
+pub(crate) fn decode(m: &Map<String, Value>) -> Option<SsoToken> {
     let text = |k: &str| {
         m.get(k)
             .and_then(Value::as_str)
@@ -100,7 +100,7 @@ fn decode(m: &Map<String, Value>) -> Option<SsoToken> {
     })
 }
 
-fn encode(token: &SsoToken, mut m: Map<String, Value>) -> Vec<u8> {
+pub(crate) fn encode(token: &SsoToken, mut m: Map<String, Value>) -> Vec<u8> {
     let mut set = |k: &str, v: Option<String>| match v {
         Some(v) => {
             m.insert(k.to_string(), Value::String(v));
@@ -182,6 +182,19 @@ impl SsoTokenCache for SsoFileTokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `fuzz/` (sso_token_cache): a number in a field another tool wrote changed each
+    /// time the file was rewritten (serde_json's fast float parsing is not exact).
+    #[test]
+    fn foreign_numbers_survive_rewrites() {
+        let file = br#"{"startUrl":"https://x.awsapps.com/start","region":"eu-west-1","accessToken":"t","expiresAt":"2026-01-02T03:04:05UTC","extra":[1111111111111111111111,{"a":null}]}"#;
+        let first = crate::fuzzing::sso_token_round_trip(file).unwrap();
+        let second = crate::fuzzing::sso_token_round_trip(&first).unwrap();
+        assert_eq!(
+            String::from_utf8(second).unwrap(),
+            String::from_utf8(first).unwrap()
+        );
+    }
 
     #[test]
     fn file_names_are_the_aws_clis() {

@@ -8,6 +8,7 @@
 
 mod config;
 mod federation;
+pub mod fuzzing;
 mod login;
 mod mfa;
 mod oidc;

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 mod flow;
+pub mod fuzzing;
 mod page;
 mod settings;
 

@@ -126,6 +126,30 @@ impl CookieJar {
     }
 }
 
+/// The jar's handling of untrusted input without a file, for the fuzz target: `jar` read as the
+/// file's contents, `set_cookies` applied as received from `url` at `now`; returns the `Cookie`
+/// header then sent to `url` and the file contents then written.
+pub(crate) fn exercise(
+    jar: &[u8],
+    url: &Url,
+    set_cookies: &[&[u8]],
+    now: Timestamp,
+) -> (Option<String>, Vec<u8>) {
+    let mut store = decode(jar, Path::new("(fuzz input)"));
+    let cookies: Vec<RawCookie<'static>> = set_cookies
+        .iter()
+        .filter_map(|raw| parse_set_cookie(raw, now))
+        .filter(|c| domain_allowed(c, url))
+        .collect();
+    insert_all(&mut store, &cookies, url);
+    let pairs: Vec<String> = request_cookies(&store, url)
+        .into_iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect();
+    let header = (!pairs.is_empty()).then(|| pairs.join("; "));
+    (header, encode(&store))
+}
+
 /// The cookies `cookie_store` matches for `url`, longer paths first.
 fn request_cookies<'s>(
     store: &'s CookieStore,

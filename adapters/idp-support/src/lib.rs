@@ -4,6 +4,7 @@
 mod cookies;
 mod device;
 mod error;
+pub mod fuzzing;
 mod html;
 mod http;
 mod jwks;

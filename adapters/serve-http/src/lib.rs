@@ -143,14 +143,8 @@ impl Server {
         let addr = self.addr;
         let io_err = |source| ServeError::Io { addr, source };
         let listener = tokio::net::TcpListener::from_std(self.listener).map_err(io_err)?;
-        let header_timeout = self.settings.header_timeout;
+        let builder = connection_builder(self.settings.header_timeout);
         let state = Arc::new(routes::State::new(self.settings, source, addr));
-        let mut builder = http1::Builder::new();
-        builder
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
-            .max_header_size(MAX_HEADER_BYTES)
-            .max_buf_size(MAX_HEADER_BYTES.max(8192) + 1024);
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         tokio::pin!(shutdown);
@@ -199,6 +193,42 @@ impl Server {
             log::debug!("requests still in flight on {addr} after the grace period were dropped");
         }
         Ok(())
+    }
+}
+
+/// The HTTP/1 settings of every connection: the header timeout and the size limits.
+fn connection_builder(header_timeout: Duration) -> http1::Builder {
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_header_size(MAX_HEADER_BYTES)
+        .max_buf_size(MAX_HEADER_BYTES.max(8192) + 1024);
+    builder
+}
+
+/// Serves one HTTP/1 connection over `io`, any byte stream, exactly as [`Server::run`] serves each
+/// connection it accepts (same limits, checks and routes), `addr` standing for the address
+/// listened on; returns when the client closes its side or the connection fails (logged at
+/// debug). This drives the server without a socket: the fuzz target in `fuzz/` feeds it
+/// arbitrary requests through an in-memory pipe. Must run inside a tokio runtime with time
+/// enabled.
+pub async fn serve_connection<IO>(
+    io: IO,
+    settings: ServeSettings,
+    source: Arc<dyn CredentialSource>,
+    addr: SocketAddr,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let builder = connection_builder(settings.header_timeout);
+    let state = Arc::new(routes::State::new(settings, source, addr));
+    let service = hyper::service::service_fn(move |req| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, std::convert::Infallible>(state.handle(req).await) }
+    });
+    if let Err(e) = builder.serve_connection(TokioIo::new(io), service).await {
+        log::debug!("connection on {addr}: {e}");
     }
 }
 
