@@ -8,6 +8,10 @@
 use aws_runas_idp_adfs as _;
 #[cfg(feature = "idp-azuread")]
 use aws_runas_idp_azuread as _;
+#[cfg(feature = "idp-browser")]
+use aws_runas_idp_browser as _;
+#[cfg(feature = "idp-browser-sp")]
+use aws_runas_idp_browser_sp as _;
 #[cfg(feature = "idp-forgerock")]
 use aws_runas_idp_forgerock as _;
 #[cfg(feature = "idp-forms")]

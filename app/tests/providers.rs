@@ -34,6 +34,8 @@ aws_runas_domain::register_idp!(IdpRegistrationSpec {
 const LINKED: &[&str] = &[
     "adfs",
     "azuread",
+    "browser",
+    "browser-sp",
     "forgerock",
     "forms",
     "keycloak",
