@@ -101,9 +101,17 @@ fn saml_of(request: &Request) -> Option<String> {
 #[async_trait]
 impl IdentityProvider for BrowserLogin {
     async fn saml_assertion(&self) -> Result<SamlAssertion, IdpError> {
+        // The browser is a program this process starts, found the way the process would find it.
+        #[allow(clippy::disallowed_methods)]
         let path = std::env::var_os("PATH");
         let executable = find_browser(self.settings.executable(), path.as_ref())?;
-        let dir = profile_dir(&self.settings)?;
+        let aws_dir = self
+            .deps
+            .http
+            .cookie_jar
+            .as_deref()
+            .and_then(std::path::Path::parent);
+        let dir = profile_dir(&self.settings, aws_dir)?;
         let _lock = lock_profile(&dir)?;
         let headless = self.settings.headless();
         let mut config = BrowserConfig::builder()
@@ -210,8 +218,10 @@ impl BrowserLogin {
             tokio::select! {
                 event = paused.next() => {
                     let Some(event) = event else { return Err(closed()) };
-                    if event.request.method == "POST" && is_signin(&event.request.url, signin) {
-                        if let Some(saml) = saml_of(&event.request) {
+                    if event.request.method == "POST"
+                        && is_signin(&event.request.url, signin)
+                        && let Some(saml) = saml_of(&event.request)
+                    {
                             let done = FulfillRequestParams::builder()
                                 .request_id(event.request_id.clone())
                                 .response_code(200)
@@ -221,7 +231,6 @@ impl BrowserLogin {
                                 .map_err(|e| cdp_error("to answer the sign-in page", e))?;
                             let _ = page.execute(done).await;
                             return Ok(saml);
-                        }
                     }
                     let _ = page.execute(ContinueRequestParams::new(event.request_id.clone())).await;
                 }

@@ -64,25 +64,24 @@ pub(crate) fn find_browser(
 }
 
 /// The profile directory: the configured one, else `~/.aws/aws-runas-browser/<IdP host>`.
-pub(crate) fn profile_dir(settings: &BrowserLoginSettings) -> Result<PathBuf, IdpError> {
+///
+/// `aws_dir` is the directory of aws-runas's own files (where the app keeps the IdP cookie jar).
+pub(crate) fn profile_dir(
+    settings: &BrowserLoginSettings,
+    aws_dir: Option<&std::path::Path>,
+) -> Result<PathBuf, IdpError> {
     if let Some(dir) = settings.profile_dir() {
         return Ok(dir.clone());
     }
-    let home = std::env::var_os("HOME")
-        .or_else(|| std::env::var_os("USERPROFILE"))
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| {
-            IdpError::configuration(
-                "no home directory (HOME) for the browser profile; set browser_profile_dir",
-            )
-        })?;
+    let aws_dir = aws_dir.ok_or_else(|| {
+        IdpError::configuration(
+            "no directory for aws-runas's files to keep the browser profile in; set browser_profile_dir",
+        )
+    })?;
     let host = AuthUrl::parse(settings.url())?
         .host()
         .replace([':', '[', ']'], "_");
-    Ok(PathBuf::from(home)
-        .join(".aws")
-        .join("aws-runas-browser")
-        .join(host))
+    Ok(aws_dir.join("aws-runas-browser").join(host))
 }
 
 /// Makes `dir` (0700) and takes its lock, held while the returned file is open.

@@ -76,6 +76,8 @@ impl BrowserLoginSettings {
                 .to_string();
             (e, origin)
         });
+        // A switch for tests and CI machines without a display, beside the `browser_headless` key.
+        #[allow(clippy::disallowed_methods)]
         let env_headless = std::env::var(HEADLESS_ENV).is_ok_and(|v| v == "1" || v == "true");
         Ok(BrowserLoginSettings {
             login,

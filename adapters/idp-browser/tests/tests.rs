@@ -25,6 +25,7 @@ fn browser() -> &'static IdpRegistration {
 
 /// The Chromium the tests drive (CI installs Debian's `chromium`).
 fn chromium() -> String {
+    #[allow(clippy::disallowed_methods)] // the machine's browser, named by whoever runs the tests
     std::env::var("AWS_RUNAS_TEST_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string())
 }
 
