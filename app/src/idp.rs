@@ -610,7 +610,7 @@ mod tests {
         assert_eq!(e.kind(), IdpErrorKind::Configuration, "{e}");
         assert!(
             e.to_string()
-                .contains("name one of: adfs, forgerock, forms, keycloak"),
+                .contains("name one of: adfs, browser, browser-sp, forgerock, forms, keycloak"),
             "{e}"
         );
     }
@@ -722,7 +722,8 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("/federation") && e.contains("adfs, forgerock, forms, keycloak"),
+            e.contains("/federation")
+                && e.contains("adfs, browser, browser-sp, forgerock, forms, keycloak"),
             "the URL and the other providers: {e}"
         );
     }

@@ -361,7 +361,7 @@ fn identity_provider_bad_inputs() {
             "cannot tell which identity provider serves",
             "/sso",
             "no login form",
-            "set saml_provider to one of: adfs, azuread, forgerock, forms, keycloak",
+            "set saml_provider to one of: adfs, azuread, browser, browser-sp, forgerock, forms, keycloak",
         ],
     );
 

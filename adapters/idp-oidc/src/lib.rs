@@ -25,7 +25,8 @@ fn matches_probe(_: &ProbeResponse) -> bool {
 
 aws_runas_domain::register_idp!(IdpRegistrationSpec {
     name: "oidc",
-    aliases: &["browser"],
+    // `browser` names the DevTools adapter (idp-browser), as in the original tool.
+    aliases: &[],
     protocols: &[Protocol::Oidc],
     // The provider's own pages, in the browser, handle any second factor.
     mfa: &[],

@@ -5,7 +5,7 @@
 use crate::{assert_no_secret, http_settings, login, now};
 use aws_runas_domain::ports::browser::BrowserOpener;
 use aws_runas_domain::ports::clock::FixedClock;
-use aws_runas_domain::ports::idp::{IdpErrorKind, registry};
+use aws_runas_domain::ports::idp::IdpErrorKind;
 use aws_runas_idp_support::{HttpClient, HttpRequest};
 use aws_runas_idp_testkit::{
     MockOidc, MockOidcConfig, MockServer, PASSWORD, TokenSigning, USERNAME,
@@ -155,7 +155,6 @@ async fn alias_browser_and_a_fixed_port_work_too() {
     result.unwrap();
     let auth = &server.requests_to("GET", "/oidc/authorize")[0];
     assert_eq!(auth.query_param("redirect_uri"), Some(uri));
-    assert_eq!(registry().unwrap().get("browser").unwrap().name(), "oidc");
 }
 
 #[tokio::test]

@@ -15,11 +15,11 @@ fn registration_it_is_never_detected() {
         &ExpectedRegistration {
             registry: &["oidc"],
             name: "oidc",
-            aliases: &["browser"],
+            aliases: &[],
             crate_name: "aws-runas-idp-oidc",
             protocols: &[Protocol::Oidc],
             mfa: &[],
-            found_as: &["Browser", "Oidc"],
+            found_as: &["Oidc"],
             urls_matched: &[],
             urls_not_matched: &[
                 "https://login.example.com/tenant",
