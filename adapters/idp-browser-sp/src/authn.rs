@@ -18,13 +18,9 @@ pub(crate) struct AuthnRequest {
     pub(crate) acs_url: String,
 }
 
-/// Escapes text for an XML attribute or element.
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+/// Escapes text for an XML attribute or element (all five predefined entities).
+fn xml_escape(text: &str) -> std::borrow::Cow<'_, str> {
+    quick_xml::escape::escape(text)
 }
 
 impl AuthnRequest {
